@@ -1,0 +1,28 @@
+# Two commands on a fresh machine: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.cnnzoo-installed
+export TF_CPP_MIN_LOG_LEVEL := 3
+
+.PHONY: demo test lint bench exercises clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' --config-settings editable_mode=compat
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/cnnzoo demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check cnnzoo tests solutions exercises benchmarks
+
+test: lint
+	$(BIN)/python -m pytest -q tests cnnzoo --doctest-modules
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/summary_speed.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,147 @@
+"""The ``cnnzoo`` command line: summaries, output sizes, the demo and the heavier jobs.
+
+Errors in what a user typed exit with status 2 and one line that says the rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from cnnzoo import arithmetic as ar
+from cnnzoo.specs import list_models
+from cnnzoo.summary import summarize
+
+
+def _shape(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in text.replace("x", ",").split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a shape is integers like 32,32,1; got {text!r}") from None
+
+
+def _size_arg(text: str) -> Any:
+    if text in ("valid", "same"):
+        return text
+    try:
+        values = [int(v) for v in text.replace("x", ",").split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer or a pair like 32,24; got {text!r}") from None
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    options: dict[str, Any] = {}
+    for key in ("variant", "input_shape", "num_classes"):
+        if getattr(args, key) is not None:
+            options[key] = getattr(args, key)
+    if args.no_top:
+        options["include_top"] = False
+    summary = summarize(args.model, depth=args.depth, **options)
+    print(json.dumps(summary.to_dict(), indent=2) if args.json else summary)
+    return 0
+
+
+def _cmd_size(args: argparse.Namespace) -> int:
+    if args.transposed:
+        padding = args.padding if args.padding is not None else "valid"
+        result = ar.transposed_output_size(args.n, args.filter, args.stride, padding, args.dilation,
+                                           explain=True)
+    elif args.pool:
+        padding = args.padding if args.padding is not None else "valid"
+        result = ar.pool_output_size(args.n, args.filter, args.stride, padding, explain=True)
+    else:
+        padding = args.padding if args.padding is not None else 0
+        result = ar.conv_output_size(args.n, args.filter, padding, args.stride, args.dilation,
+                                     explain=True)
+    print(result.value)
+    print(result.text)
+    return 0
+
+
+def _demo_sizes() -> None:
+    print("Worked output sizes from the lecture")
+    print("  valid 5x5 filter on 32x32:        ", ar.conv_output_size(32, 5, explain=True))
+    chain, n = [], 32
+    while n >= 5:
+        n = ar.conv_output_size(n, 5)
+        chain.append(n)
+    print("  repeated 5x5 from 32:             ", ", ".join(map(str, chain)),
+          f"(a 5x5 filter no longer fits {n}x{n}: 1x1 is never reached)")
+    print("  padding 1, stride 2, 5x5 by 3x3:  ", ar.conv_output_size(5, 3, 1, 2, explain=True))
+    print("  'same' padding for a 5x5 filter:  ", ar.same_padding(5, explain=True))
+    print("  max pool 2x2 stride 2 on 28:      ", ar.pool_output_size(28, 2, explain=True))
+    print("  MLP on a 108-megapixel RGB image: ",
+          ar.dense_params(108_000_000 * 3, 100, explain=True), "parameters;",
+          f"{ar.param_bytes(ar.dense_params(108_000_000 * 3, 100)) / 1e9:.1f} GB at float32")
+    grid = ar.pixel_usage(5, 3)
+    print(f"  5x5 input, 3x3 filter: corner pixel used {grid[0][0]} time, centre {grid[2][2]} times")
+    print()
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    _demo_sizes()
+    for name in ("lenet5", "vgg16"):
+        print(summarize(name))
+        print()
+    for step in _DEMO_STEPS:
+        step(args)
+    return 0
+
+
+# Later parts of the package add steps to the demo (training, figures, transfer learning).
+_DEMO_STEPS: list[Any] = []
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cnnzoo", description="Convolutional networks: summaries, sizes, exercises, training.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("summary", help="per-layer shapes and parameters of a model",
+                       description="Summarize a registered model (" + ", ".join(list_models()) +
+                       "), a .keras file or model JSON, without TensorFlow.")
+    p.add_argument("model", help="registered name, .keras file or .json file")
+    p.add_argument("--variant", help="e.g. lecture/paper (LeNet-5), single/paper (AlexNet)")
+    p.add_argument("--input-shape", type=_shape, help="e.g. 64,64,3")
+    p.add_argument("--num-classes", type=int)
+    p.add_argument("--no-top", action="store_true", help="VGG without the classifier")
+    p.add_argument("--depth", type=int, help="expand nested models this deep")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=_cmd_summary)
+
+    p = sub.add_parser("size", help="output size of a convolution or pooling, explained")
+    p.add_argument("n", type=_size_arg, help="input size (or h,w)")
+    p.add_argument("--filter", "-f", type=_size_arg, required=True)
+    p.add_argument("--padding", "-p", type=_size_arg, help="int, valid or same (default 0)")
+    p.add_argument("--stride", "-s", type=_size_arg, default=None)
+    p.add_argument("--dilation", "-d", type=_size_arg, default=1)
+    kind = p.add_mutually_exclusive_group()
+    kind.add_argument("--pool", action="store_true", help="pooling (stride defaults to the pool)")
+    kind.add_argument("--transposed", action="store_true", help="Conv2DTranspose semantics")
+    p.set_defaults(func=_cmd_size)
+
+    p = sub.add_parser("demo", help="the main job: summaries, worked examples, training, figures")
+    p.add_argument("--out", default="out", help="folder for figures (default: out)")
+    p.add_argument("--quick", action="store_true", help="skip training and figures")
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "stride", "x") is None and args.command == "size":
+        args.stride = None if args.pool else 1
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, TypeError) as err:
+        print(f"cnnzoo {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
