@@ -92,8 +92,28 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-# Later parts of the package add steps to the demo (training, figures, transfer learning).
-_DEMO_STEPS: list[Any] = []
+def _cmd_train(args: argparse.Namespace) -> int:
+    from cnnzoo.training import train
+
+    options = {"variant": args.variant} if args.variant else {}
+    result = train(args.model, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                   out=args.out, **options)
+    print(f"{result.model.name}: test accuracy {result.test_accuracy:.2%} on scikit-learn digits "
+          f"after {args.epochs} epochs in {result.seconds:.1f} s; curves: {result.figure}")
+    return 0
+
+
+def _demo_train(args: argparse.Namespace) -> None:
+    if args.quick:
+        return
+    print("Training LeNet-5 (lecture) on scikit-learn's digits, 32x32x1")
+    _cmd_train(argparse.Namespace(model="lenet5", variant=None, epochs=20, batch_size=32,
+                                  seed=0, out=args.out))
+    print()
+
+
+# Steps after the summaries, in order (training, figures, transfer learning).
+_DEMO_STEPS: list[Any] = [_demo_train]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,6 +143,15 @@ def build_parser() -> argparse.ArgumentParser:
     kind.add_argument("--pool", action="store_true", help="pooling (stride defaults to the pool)")
     kind.add_argument("--transposed", action="store_true", help="Conv2DTranspose semantics")
     p.set_defaults(func=_cmd_size)
+
+    p = sub.add_parser("train", help="train a zoo model on the digits shipped with scikit-learn")
+    p.add_argument("model", nargs="?", default="lenet5")
+    p.add_argument("--variant")
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="out", help="folder for the learning curves (default: out)")
+    p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("demo", help="the main job: summaries, worked examples, training, figures")
     p.add_argument("--out", default="out", help="folder for figures (default: out)")

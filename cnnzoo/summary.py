@@ -309,7 +309,7 @@ class _Walker:
         layers = list(cfg["layers"])
         start = len(self.rows)
         shapes: Optional[list[Shape]] = inputs
-        for i, layer in enumerate(layers):
+        for layer in layers:
             if layer["class_name"] == "InputLayer":
                 given = tuple(layer["config"].get("batch_shape") or
                               layer["config"]["batch_input_shape"])[1:]
