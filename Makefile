@@ -20,6 +20,8 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -q tests cnnzoo --doctest-modules
+	$(BIN)/python -m pytest -q exercises --against solutions
+	$(BIN)/cnnzoo exercises build --check
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/summary_speed.py

@@ -103,6 +103,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_exercises(args: argparse.Namespace) -> int:
+    from cnnzoo.grading import build_stubs
+
+    changed = build_stubs(args.solutions, args.exercises, check_only=args.check)
+    if args.check and changed:
+        print("out of date: " + ", ".join(changed) + " (run: cnnzoo exercises build)", file=sys.stderr)
+        return 1
+    print(("would write " if args.check else "wrote ") + (", ".join(changed) or "nothing: stubs are current"))
+    return 0
+
+
 def _demo_train(args: argparse.Namespace) -> None:
     if args.quick:
         return
@@ -152,6 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="out", help="folder for the learning curves (default: out)")
     p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("exercises", help="regenerate the student stubs from solutions/")
+    p.add_argument("action", choices=["build"])
+    p.add_argument("--solutions", default="solutions")
+    p.add_argument("--exercises", default="exercises")
+    p.add_argument("--check", action="store_true", help="only report stubs that are out of date")
+    p.set_defaults(func=_cmd_exercises)
 
     p = sub.add_parser("demo", help="the main job: summaries, worked examples, training, figures")
     p.add_argument("--out", default="out", help="folder for figures (default: out)")

@@ -1,0 +1,42 @@
+"""Counting parameters: multi-channel convolutions, dense layers, LeNet-5, AlexNet, VGG."""
+
+
+def conv_params(f: int, c_in: int, filters: int) -> int:
+    """Parameters of a conv layer: ``filters`` filters of ``f`` x ``f`` x ``c_in``, one bias each."""
+    raise NotImplementedError("conv_params: fill this in")
+
+
+def dense_params(n_in: int, n_out: int) -> int:
+    """Parameters of a fully connected layer from ``n_in`` to ``n_out`` units (with biases)."""
+    raise NotImplementedError("dense_params: fill this in")
+
+
+def lenet5_answers() -> dict:
+    """The LeNet-5 exercise, question by question (lecture version).
+
+    Keys: ``q1_input`` (h, w, c); ``q2_filter`` f of conv1; ``q3_filters`` count in conv1;
+    ``q4_pool`` (f, s); ``q5_conv2`` (number of filters, f); ``q6_pool`` (f, s);
+    ``q7_flatten`` length after flattening; ``params`` a dict of parameters per layer
+    (conv1, pool1, conv2, pool2, fc1, fc2, fc3); ``total``.
+    """
+    raise NotImplementedError("lenet5_answers: fill this in")
+
+
+def vgg_params(cfg: list, input_size: int = 224, channels: int = 3, num_classes: int = 1000) -> int:
+    """Total parameters of a VGG network.
+
+    ``cfg`` lists the filters of each 3x3 "same" convolution and ``"M"`` for each 2x2
+    max pool of stride 2 (e.g. VGG-16: [64, 64, "M", 128, ...]); after the last layer
+    come flatten, two dense layers of 4096 units and a dense layer of ``num_classes``.
+    """
+    raise NotImplementedError("vgg_params: fill this in")
+
+
+def alexnet_params(groups: int = 1) -> int:
+    """Total parameters of AlexNet on 227x227x3 for 1000 classes.
+
+    conv1 96@11x11 stride 4; pool 3/2; conv2 256@5x5 same; pool 3/2; conv3 384@3x3;
+    conv4 384@3x3; conv5 256@3x3 (all same); pool 3/2; fc6 4096; fc7 4096; fc8 1000.
+    With ``groups=2`` (the paper's two GPUs) conv2, conv4 and conv5 see half the channels.
+    """
+    raise NotImplementedError("alexnet_params: fill this in")

@@ -1,0 +1,9 @@
+"""Receptive field: how many input pixels one output pixel sees after a stack of layers."""
+
+
+def receptive_field(layers: list) -> int:
+    """Receptive field (one side) after ``layers``, a list of (filter, stride) pairs, input first.
+
+    Two 3x3 stride-1 convolutions see 5x5: the answer is 5.
+    """
+    raise NotImplementedError("receptive_field: fill this in")

@@ -1,0 +1,71 @@
+"""Counting parameters: multi-channel convolutions, dense layers, LeNet-5, AlexNet, VGG."""
+
+
+def conv_params(f: int, c_in: int, filters: int) -> int:
+    """Parameters of a conv layer: ``filters`` filters of ``f`` x ``f`` x ``c_in``, one bias each."""
+    # BEGIN SOLUTION
+    return (f * f * c_in + 1) * filters
+    # END SOLUTION
+
+
+def dense_params(n_in: int, n_out: int) -> int:
+    """Parameters of a fully connected layer from ``n_in`` to ``n_out`` units (with biases)."""
+    # BEGIN SOLUTION
+    return n_in * n_out + n_out
+    # END SOLUTION
+
+
+def lenet5_answers() -> dict:
+    """The LeNet-5 exercise, question by question (lecture version).
+
+    Keys: ``q1_input`` (h, w, c); ``q2_filter`` f of conv1; ``q3_filters`` count in conv1;
+    ``q4_pool`` (f, s); ``q5_conv2`` (number of filters, f); ``q6_pool`` (f, s);
+    ``q7_flatten`` length after flattening; ``params`` a dict of parameters per layer
+    (conv1, pool1, conv2, pool2, fc1, fc2, fc3); ``total``.
+    """
+    # BEGIN SOLUTION
+    params = {"conv1": conv_params(5, 1, 6), "pool1": 0, "conv2": conv_params(5, 6, 16),
+              "pool2": 0, "fc1": dense_params(16 * 5 * 5, 120), "fc2": dense_params(120, 84),
+              "fc3": dense_params(84, 10)}
+    return {"q1_input": (32, 32, 1), "q2_filter": 5, "q3_filters": 6, "q4_pool": (2, 2),
+            "q5_conv2": (16, 5), "q6_pool": (2, 2), "q7_flatten": 400, "params": params,
+            "total": sum(params.values())}
+    # END SOLUTION
+
+
+def vgg_params(cfg: list, input_size: int = 224, channels: int = 3, num_classes: int = 1000) -> int:
+    """Total parameters of a VGG network.
+
+    ``cfg`` lists the filters of each 3x3 "same" convolution and ``"M"`` for each 2x2
+    max pool of stride 2 (e.g. VGG-16: [64, 64, "M", 128, ...]); after the last layer
+    come flatten, two dense layers of 4096 units and a dense layer of ``num_classes``.
+    """
+    # BEGIN SOLUTION
+    total, size, c = 0, input_size, channels
+    for item in cfg:
+        if item == "M":
+            size //= 2
+        else:
+            total += conv_params(3, c, item)
+            c = item
+    flat = size * size * c
+    return total + dense_params(flat, 4096) + dense_params(4096, 4096) + dense_params(4096, num_classes)
+    # END SOLUTION
+
+
+def alexnet_params(groups: int = 1) -> int:
+    """Total parameters of AlexNet on 227x227x3 for 1000 classes.
+
+    conv1 96@11x11 stride 4; pool 3/2; conv2 256@5x5 same; pool 3/2; conv3 384@3x3;
+    conv4 384@3x3; conv5 256@3x3 (all same); pool 3/2; fc6 4096; fc7 4096; fc8 1000.
+    With ``groups=2`` (the paper's two GPUs) conv2, conv4 and conv5 see half the channels.
+    """
+    # BEGIN SOLUTION
+    convs = [conv_params(11, 3, 96),
+             conv_params(5, 96 // groups, 256),
+             conv_params(3, 256, 384),
+             conv_params(3, 384 // groups, 384),
+             conv_params(3, 384 // groups, 256)]
+    dense = dense_params(6 * 6 * 256, 4096) + dense_params(4096, 4096) + dense_params(4096, 1000)
+    return sum(convs) + dense
+    # END SOLUTION

@@ -1,0 +1,35 @@
+"""Max and average pooling by hand; pooling has no parameters."""
+
+
+def _windows(x: list[list[float]], f: int, s: int) -> list[list[list[float]]]:
+    size = (len(x) - f) // s + 1
+    return [[[x[i * s + a][j * s + b] for a in range(f) for b in range(f)]
+             for j in range(size)] for i in range(size)]
+
+
+def max_pool(x: list[list[float]], f: int, s: int) -> list[list[float]]:
+    """The largest value of each ``f`` x ``f`` window, windows ``s`` apart (no padding)."""
+    # BEGIN SOLUTION
+    return [[max(w) for w in row] for row in _windows(x, f, s)]
+    # END SOLUTION
+
+
+def avg_pool(x: list[list[float]], f: int, s: int) -> list[list[float]]:
+    """The mean of each ``f`` x ``f`` window, windows ``s`` apart (no padding)."""
+    # BEGIN SOLUTION
+    return [[sum(w) / len(w) for w in row] for row in _windows(x, f, s)]
+    # END SOLUTION
+
+
+def pool_output(n: int, f: int, s: int) -> int:
+    """Output side of pooling an ``n`` x ``n`` map with window ``f`` and stride ``s``."""
+    # BEGIN SOLUTION
+    return (n - f) // s + 1
+    # END SOLUTION
+
+
+def pool_params(f: int, channels: int) -> int:
+    """Trainable parameters of an ``f`` x ``f`` pooling layer over ``channels`` maps."""
+    # BEGIN SOLUTION
+    return 0
+    # END SOLUTION
