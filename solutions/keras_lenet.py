@@ -8,9 +8,9 @@ def build_lenet5():
     flatten; dense 120; dense 84; dense 10 (softmax). Name the weighted layers conv1,
     conv2, fc1, fc2, fc3.
     """
+    # BEGIN SOLUTION
     import keras
 
-    # BEGIN SOLUTION
     layers = keras.layers
     inputs = keras.Input((32, 32, 1))
     x = layers.Conv2D(6, 5, activation="relu", name="conv1")(inputs)
