@@ -6,6 +6,14 @@ from cnnzoo.grading import Wrong
 MODULE = "keras_lenet"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def keras():
+    """Import Keras once, before the timed tests (it takes seconds, not the student's code)."""
+    import keras as _keras
+
+    return _keras
+
+
 @pytest.mark.points(5)
 def test_build_lenet5_matches_the_lecture(student):
     model = student.build_lenet5()
