@@ -11,8 +11,9 @@ A 2-D array with a 2-D kernel gives a 2-D result, as in the lecture:
 >>> max_pool2d(X, 3, strides=1).tolist()
 [[3.0, 3.0, 3.0], [3.0, 3.0, 3.0], [3.0, 2.0, 3.0]]
 
-The vectorised :func:`conv2d` gathers every window with a strided view (im2col without a
-copy of the input) and contracts windows and kernel in one BLAS matrix product;
+The vectorised :func:`conv2d` gathers every window with a strided view, copies it once
+into an im2col matrix whose rows are laid out (kh, kw, C) like the kernel, and multiplies
+it with the reshaped kernel in one BLAS matrix product;
 :func:`conv2d_naive` is the loop a student writes, kept equal to it by the tests.
 Convolutions are cross-correlations (the kernel is not flipped), as in Keras.
 """
@@ -141,14 +142,16 @@ def conv2d(x: Any, kernel: Any, bias: Any = None, strides: Any = 1, padding: Pad
     stays float32.
     """
     xp, k, s, d, flat = _prepare(x, kernel, strides, padding, dilation, groups)
-    win = _windows(xp, k.shape[:2], s, d)  # (N, H', W', C, kh, kw)
+    win = _windows(xp, k.shape[:2], s, d)  # (N, H', W', C, kh, kw), a view
     n, h, w = win.shape[:3]
-    cg, fg = k.shape[2], k.shape[3] // groups
+    kh, kw, cg, f = k.shape
+    fg = f // groups
     outs = []
     for g in range(groups):
-        part = win[:, :, :, g * cg:(g + 1) * cg]  # (N, H', W', cg, kh, kw)
-        kg = k[:, :, :, g * fg:(g + 1) * fg].transpose(2, 0, 1, 3)  # (cg, kh, kw, fg)
-        outs.append(np.tensordot(part, kg, axes=([3, 4, 5], [0, 1, 2])))  # (N, H', W', fg)
+        part = win[:, :, :, g * cg:(g + 1) * cg].transpose(0, 1, 2, 4, 5, 3)  # (N, H', W', kh, kw, cg)
+        cols = np.ascontiguousarray(part).reshape(n * h * w, kh * kw * cg)  # im2col, one copy
+        kg = k[:, :, :, g * fg:(g + 1) * fg].reshape(kh * kw * cg, fg)  # same (kh, kw, c) order
+        outs.append((cols @ kg).reshape(n, h, w, fg))  # one BLAS matrix product
     out = outs[0] if groups == 1 else np.concatenate(outs, axis=-1)
     if bias is not None:
         out = out + np.asarray(bias, dtype=out.dtype)
