@@ -7,20 +7,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-
-def _median(fn, repeat: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from _timing import median_time  # noqa: E402
 
 
 def main() -> None:
@@ -37,8 +27,8 @@ def main() -> None:
     k = rng.standard_normal((3, 3, 64, 64)).astype(np.float32)
     tx, tk = tf.constant(x), tf.constant(k)
     for padding in ("valid", "same"):
-        ours = _median(lambda p=padding: ops.conv2d(x, k, padding=p), args.repeat)
-        theirs = _median(lambda p=padding: tf.nn.conv2d(tx, tk, 1, p.upper()).numpy(), args.repeat)
+        ours = median_time(lambda p=padding: ops.conv2d(x, k, padding=p), args.repeat)
+        theirs = median_time(lambda p=padding: tf.nn.conv2d(tx, tk, 1, p.upper()).numpy(), args.repeat)
         assert ops.conv2d(x, k, padding=padding).dtype == np.float32
         print(f"conv2d {padding:5s} 8x56x56x64 * 3x3x64x64: cnnzoo {ours * 1e3:7.1f} ms, "
               f"tf.nn.conv2d {theirs * 1e3:7.1f} ms, ratio {ours / theirs:.2f}x")

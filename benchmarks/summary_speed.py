@@ -16,35 +16,22 @@ import argparse
 import contextlib
 import io
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from _timing import median_time  # noqa: E402
 
 _ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def _process(code: str, repeat: int) -> float:
-    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, env=_ENV)  # warm-up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
+    def run() -> None:
         subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, env=_ENV)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
-
-def _inproc(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_time(run, repeat)
 
 
 def main() -> None:
@@ -67,8 +54,8 @@ def main() -> None:
         model = getattr(keras.applications, name)(weights=None)
         sink = io.StringIO()
         with contextlib.redirect_stdout(sink):
-            t_keras = _inproc(lambda m=model: m.summary(), r)
-        t_ours = _inproc(lambda m=model: cnnzoo.summarize(m), r)
+            t_keras = median_time(lambda m=model: m.summary(), r)
+        t_ours = median_time(lambda m=model: cnnzoo.summarize(m), r)
         rows.append((f"{name}: per-layer table of a live model", t_ours, t_keras,
                      "summarize(model) (checked)", "model.summary()"))
 
