@@ -32,7 +32,7 @@ _LAZY = {
     "vgg19": "cnnzoo.models",
     "get_model": "cnnzoo.models",
 }
-_LAZY_MODULES = {"models", "data", "ops", "viz", "transfer", "grading", "layers"}
+_LAZY_MODULES = {"models", "data", "ops", "viz", "training", "grading", "layers"}
 
 __all__ = [
     "arithmetic", "summarize", "check_params", "Summary", "Row", "list_models", "get_spec",

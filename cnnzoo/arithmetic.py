@@ -94,16 +94,12 @@ class Explained:
 
 
 def _check_int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        # numpy integers are integers too: accept anything with an exact __index__.
-        index = getattr(type(value), "__index__", None)
-        if isinstance(value, bool) or index is None:
-            raise TypeError(f"{name} must be an integer; got {value!r} ({type(value).__name__})")
-        value = index(value)
+    # numpy integers are integers too (they have __index__); bools and floats are not.
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise TypeError(f"{name} must be an integer; got {value!r} ({type(value).__name__})")
+    value = value.__index__()
     if value < minimum:
-        rule = "at least 1" if minimum == 1 else f"at least {minimum}"
-        if minimum == 0:
-            rule = "non-negative"
+        rule = "non-negative" if minimum == 0 else f"at least {minimum}"
         raise ValueError(f"{name} must be {rule}; got {value}")
     return value
 

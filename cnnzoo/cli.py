@@ -46,6 +46,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _cmd_size(args: argparse.Namespace) -> int:
+    if args.stride is None and not args.pool:  # pooling's stride defaults to its window
+        args.stride = 1
     if args.transposed:
         padding = args.padding if args.padding is not None else "valid"
         result = ar.transposed_output_size(args.n, args.filter, args.stride, padding, args.dilation,
@@ -181,8 +183,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "stride", "x") is None and args.command == "size":
-        args.stride = None if args.pool else 1
     try:
         return int(args.func(args) or 0)
     except (ValueError, TypeError) as err:

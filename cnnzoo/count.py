@@ -202,7 +202,8 @@ def _conv_transpose(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
                       params.text, shape_text)
 
 
-def _depthwise_part(cfg: dict[str, Any], shapes: list[Shape], what: str):  # noqa: ANN202
+def _depthwise_part(cfg: dict[str, Any], shapes: list[Shape], what: str
+                    ) -> tuple[list[Dim], bool, int, tuple[int, ...], int, str]:
     rank = len(shapes[0]) - 1
     shape = _one(shapes, None, what)
     spatial, c_in, first = _split_channels(cfg, shape)

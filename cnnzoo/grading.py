@@ -186,9 +186,7 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
 
 def _hint(excinfo: Any) -> str:
     err = excinfo.value
-    if isinstance(err, Wrong):
-        return str(err)
-    if isinstance(err, TimeLimit):
+    if isinstance(err, (Wrong, TimeLimit)):
         return str(err)
     if isinstance(err, NotImplementedError):
         return "not answered yet (the function still raises NotImplementedError)"

@@ -48,14 +48,18 @@ class ModelSpec:
             size = cfg.get("kernel_size", cfg.get("pool_size"))
             if size is None:
                 continue
-            first = lambda v: v[0] if isinstance(v, (list, tuple)) else v  # noqa: E731
             stride = cfg.get("strides") or size
-            out.append((first(size), first(stride), first(cfg.get("dilation_rate", 1))))
+            out.append((_first(size), _first(stride), _first(cfg.get("dilation_rate", 1))))
         return out
 
     def to_config(self) -> dict[str, Any]:
         """The spec as a Keras ``Sequential`` config (what ``model.get_config()`` returns)."""
         return {"name": self.name, "layers": [dict(layer) for layer in self.layers]}
+
+
+def _first(value: Any) -> int:
+    """The height entry of an int-or-pair layer argument."""
+    return value[0] if isinstance(value, (list, tuple)) else value
 
 
 _REGISTRY: dict[str, Callable[..., ModelSpec]] = {}

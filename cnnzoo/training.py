@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-__all__ = ["TrainResult", "train", "ProgressBar"]
+__all__ = ["TrainResult", "train", "progress_bar"]
 
 
 @dataclass
@@ -25,7 +25,7 @@ class TrainResult:
     data: Any = field(default=None, repr=False)
 
 
-def ProgressBar(epochs: int, enabled: bool = True) -> Any:  # noqa: N802 (a class factory)
+def progress_bar(epochs: int, enabled: bool = True) -> Any:
     """A Keras callback showing one tqdm bar over epochs with loss and accuracy."""
     import keras
     from tqdm.auto import tqdm
@@ -85,7 +85,7 @@ def train(model: Any = "lenet5", *, epochs: int = 20, batch_size: int = 32,
     start = time.perf_counter()
     fit = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
                     validation_data=(x_test, y_test), verbose=0,
-                    callbacks=[ProgressBar(epochs, progress)])
+                    callbacks=[progress_bar(epochs, progress)])
     seconds = time.perf_counter() - start
     history = {k: [float(v) for v in vs] for k, vs in fit.history.items()}
     _, test_accuracy = model.evaluate(x_test, y_test, verbose=0)

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from cnnzoo import ops
 from cnnzoo.grading import check
 
 MODULE = "convolution"
@@ -10,11 +11,8 @@ RNG = np.random.default_rng(7)
 
 
 def reference(x, k, p=0, s=1):
-    """NumPy cross-correlation (sliding windows), independent of the student's loops."""
-    x = np.pad(np.asarray(x, float), p)
-    k = np.asarray(k, float)
-    windows = np.lib.stride_tricks.sliding_window_view(x, k.shape)[::s, ::s]
-    return np.einsum("ijab,ab->ij", windows, k).tolist()
+    """cnnzoo.ops.conv2d, proven against tf.nn.conv2d in the library's tests."""
+    return ops.conv2d(np.asarray(x, float), np.asarray(k, float), padding=p, strides=s).tolist()
 
 
 def random_case(seed):
@@ -33,7 +31,7 @@ def test_cross_correlate(student, x, k):
 @pytest.mark.points(1)
 @pytest.mark.parametrize("p", [1, 2])
 def test_pad(student, p):
-    check(student.pad(X, p), np.pad(np.asarray(X), p).tolist(), "p zeros on every side, rows and columns")
+    check(student.pad(X, p), ops.pad2d(X, p).tolist(), "p zeros on every side, rows and columns")
 
 
 @pytest.mark.points(3)

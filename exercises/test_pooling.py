@@ -2,14 +2,11 @@ import numpy as np
 import pytest
 
 from cnnzoo import arithmetic as ar
+from cnnzoo import ops
 from cnnzoo.grading import check
 
 MODULE = "pooling"
 X = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
-
-
-def windows(x, f, s):
-    return np.lib.stride_tricks.sliding_window_view(np.asarray(x, float), (f, f))[::s, ::s]
 
 
 def cases(seed):
@@ -25,7 +22,7 @@ CASES = [(X, 3, 1), (X, 2, 2)] + [cases(i) for i in range(5)]
 @pytest.mark.points(2)
 @pytest.mark.parametrize("x, f, s", CASES)
 def test_max_pool(student, x, f, s):
-    check(student.max_pool(x, f, s), windows(x, f, s).max(axis=(2, 3)).tolist(),
+    check(student.max_pool(x, f, s), ops.max_pool2d(x, f, s).tolist(),
           "the largest value in each window; windows move s pixels")
 
 
@@ -33,7 +30,7 @@ def test_max_pool(student, x, f, s):
 @pytest.mark.parametrize("x, f, s", CASES)
 def test_avg_pool(student, x, f, s):
     got = np.round(np.asarray(student.avg_pool(x, f, s), float), 6).tolist()
-    check(got, np.round(windows(x, f, s).mean(axis=(2, 3)), 6).tolist(),
+    check(got, np.round(ops.avg_pool2d(x, f, s), 6).tolist(),
           "the mean of each window: the sum divided by f*f")
 
 
