@@ -32,7 +32,7 @@ _LAZY = {
     "vgg19": "cnnzoo.models",
     "get_model": "cnnzoo.models",
 }
-_LAZY_MODULES = {"models", "data", "ops", "viz", "training", "grading", "layers"}
+_LAZY_MODULES = {"models", "data", "ops", "viz", "training", "grading", "layers", "transfer"}
 
 __all__ = [
     "arithmetic", "summarize", "check_params", "Summary", "Row", "list_models", "get_spec",

@@ -139,8 +139,46 @@ def _demo_train_and_figures(args: argparse.Namespace) -> None:
     print()
 
 
+def _cmd_weights(args: argparse.Namespace) -> int:
+    from cnnzoo import transfer
+
+    if args.action == "import":
+        if not args.file:
+            raise ValueError("cnnzoo weights import needs a FILE")
+        print("placed", transfer.import_weights(args.file))
+        return 0
+    files = transfer.list_weights()
+    print(f"weights in {transfer.weights_dir()}:" if files else f"no weight files in {transfer.weights_dir()}")
+    for name, size in files:
+        print(f"  {name}  {size / 1e6:.1f} MB")
+    return 0
+
+
+def _cmd_transfer_demo(args: argparse.Namespace) -> int:
+    from cnnzoo import transfer
+
+    r = transfer.demo(args.out, size=args.size)
+    print(f"transfer learning on {r['device']}: MobileNetV2 {args.size}x{args.size}, weights from {r['weights']}")
+    print(f"  features: {r['features']} per image; extracted in {r['extract_seconds']:.1f} s, "
+          f"read back from the cache in {r['cached_seconds']:.2f} s "
+          f"({r['extract_seconds'] / max(r['cached_seconds'], 1e-9):.0f}x)")
+    print(f"  test accuracy: dense head {r['dense_accuracy']:.2%}, logistic regression on the features "
+          f"{r['logistic_accuracy']:.2%}, logistic regression on raw pixels {r['pixels_accuracy']:.2%}")
+    print(f"  t-SNE of the features: {r['figure']}")
+    if r["weights"] != "ImageNet":
+        print("  ImageNet weights are not reachable here, so the backbone is random (its BatchNormalization\n"
+              "  statistics estimated on the images): random features carry little, which is why transfer\n"
+              "  learning starts from pretrained weights. Place them with: cnnzoo weights import FILE")
+    return 0
+
+
+def _demo_transfer(args: argparse.Namespace) -> None:
+    if not args.quick:
+        _cmd_transfer_demo(argparse.Namespace(out=args.out, size=96))
+
+
 # Steps after the summaries, in order (training and figures, transfer learning).
-_DEMO_STEPS: list[Any] = [_demo_train_and_figures]
+_DEMO_STEPS: list[Any] = [_demo_train_and_figures, _demo_transfer]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -183,6 +221,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("figures", help="write the lecture's figures (trains LeNet-5 for some)")
     p.add_argument("--out", default="figures", help="folder (default: figures)")
     p.set_defaults(func=_cmd_figures)
+
+    p = sub.add_parser("weights", help="list or import pretrained weight files (offline machines)")
+    p.add_argument("action", choices=["list", "import"])
+    p.add_argument("file", nargs="?", help="with import: the file to place in the Keras cache")
+    p.set_defaults(func=_cmd_weights)
+
+    p = sub.add_parser("transfer-demo", help="MobileNetV2 features, cache, head, accuracy, t-SNE")
+    p.add_argument("--out", default="out")
+    p.add_argument("--size", type=int, default=96)
+    p.set_defaults(func=_cmd_transfer_demo)
 
     p = sub.add_parser("exercises", help="regenerate the student stubs from solutions/")
     p.add_argument("action", choices=["build"])
