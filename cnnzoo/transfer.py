@@ -273,29 +273,36 @@ def _fingerprint(model: Any) -> str:
     return digest.hexdigest()[:16]
 
 
-def _images_key(images: Any) -> tuple[str, Any]:
-    """A hash of the inputs, and what to iterate: an array, a folder, or a tf.data dataset."""
-    digest = hashlib.sha256()
+def _source(images: Any) -> Any:
+    """What to iterate: an (N, H, W, 3) array, an image folder, or a tf.data dataset."""
     if isinstance(images, (str, os.PathLike)):
         root = os.fspath(images)
         if not os.path.isdir(root):
             raise ValueError(f"images must be an array, a tf.data.Dataset or an image folder; got {root!r}")
-        for folder, _, files in sorted(os.walk(root)):
-            for f in sorted(files):
-                st = os.stat(os.path.join(folder, f))
-                digest.update(f"{os.path.relpath(os.path.join(folder, f), root)}:{st.st_size}:{st.st_mtime_ns}".encode())
-        return digest.hexdigest()[:16], root
-    if hasattr(images, "element_spec"):  # tf.data: hash by streaming, never all in memory
-        for batch in images:
-            x = batch[0] if isinstance(batch, tuple) else batch
-            digest.update(np.asarray(x).tobytes())
-        return digest.hexdigest()[:16], images
+        return root
+    if hasattr(images, "element_spec"):
+        return images
     arr = np.asarray(images)
     if arr.ndim != 4 or arr.shape[-1] != 3:
         raise ValueError(f"images must have shape (N, H, W, 3); got {arr.shape}")
-    digest.update(str((arr.shape, arr.dtype.str)).encode())
-    digest.update(np.ascontiguousarray(arr).tobytes())
-    return digest.hexdigest()[:16], arr
+    return arr
+
+
+def _images_key(source: Any) -> str:
+    """A hash of the inputs (only computed when a cache is asked for)."""
+    digest = hashlib.sha256()
+    if isinstance(source, str):  # a folder: names, sizes and modification times
+        for folder, _, files in sorted(os.walk(source)):
+            for f in sorted(files):
+                st = os.stat(os.path.join(folder, f))
+                digest.update(f"{os.path.relpath(os.path.join(folder, f), source)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    elif isinstance(source, np.ndarray):
+        digest.update(str((source.shape, source.dtype.str)).encode())
+        digest.update(np.ascontiguousarray(source).tobytes())
+    else:  # tf.data: hash by streaming, never all in memory
+        for batch in source:
+            digest.update(np.asarray(batch[0] if isinstance(batch, tuple) else batch).tobytes())
+    return digest.hexdigest()[:16]
 
 
 def _batches(source: Any, batch_size: int, size: tuple[int, int]) -> Iterator[tuple[np.ndarray, Any]]:
@@ -361,12 +368,12 @@ def extract_features(model: Any, images: Any, cache_dir: Optional[str] = None, b
         raise ValueError("extract_features needs a model made by cnnzoo.transfer.backbone(...)")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
-    image_key, source = _images_key(images)
+    source = _source(images)
     size = tuple(model.input_shape[1:3])
     path = None
     if cache_dir is not None:
         parts = [info.constructor, _fingerprint(model), str(model.input_shape), info.module,
-                 str(model.output_shape), image_key]
+                 str(model.output_shape), _images_key(source)]
         key = hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
         path = os.path.join(os.fspath(cache_dir), f"{info.constructor.lower()}-{key}.npz")
         cached = _load_cache(path) if os.path.exists(path) else None
