@@ -205,6 +205,7 @@ def test_attach_head_equals_head_of_features(T, base, task, tmp_path):
                                rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.isolated(timeout=400)
 def test_fine_tune_keeps_batch_norm_statistics(T, keras, task):
     x, y, features = task
     model = T.backbone("MobileNetV2", weights=None, input_shape=SIZE)
