@@ -1,21 +1,17 @@
-"""Grading setup: the cnnzoo grader plugin and the ``student`` fixture.
+"""Loads the cnnzoo grader when its pytest entry point is not installed.
 
-Run ``pytest exercises/`` to grade your answers, ``--against solutions`` for the reference.
+Run ``pytest exercises/`` to grade your answers; ``--against solutions`` for the reference.
 """
 
 import os
 
-import pytest
-
-from cnnzoo import grading
-
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-# The plugin is normally loaded through its entry point; load it here when it is not.
-pytest_plugins = [] if grading.registered() else ["cnnzoo.grading"]
+
+def _entry_point_installed():
+    from importlib.metadata import entry_points
+
+    return any(ep.value == "cnnzoo.grading.plugin" for ep in entry_points(group="pytest11"))
 
 
-@pytest.fixture
-def student(request):
-    """The graded module named by the test module's ``MODULE`` (from exercises/ or --against)."""
-    return grading.student_module(request.module.MODULE)
+pytest_plugins = [] if _entry_point_installed() else ["cnnzoo.grading.plugin"]

@@ -1,12 +1,6 @@
 """Max and average pooling by hand; pooling has no parameters."""
 
 
-def _windows(x: list[list[float]], f: int, s: int) -> list[list[list[float]]]:
-    size = (len(x) - f) // s + 1
-    return [[[x[i * s + a][j * s + b] for a in range(f) for b in range(f)]
-             for j in range(size)] for i in range(size)]
-
-
 def max_pool(x: list[list[float]], f: int, s: int) -> list[list[float]]:
     """The largest value of each ``f`` x ``f`` window, windows ``s`` apart (no padding)."""
     raise NotImplementedError("max_pool: fill this in")

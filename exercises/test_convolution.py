@@ -1,42 +1,49 @@
+"""Graded questions for convolution.py: cross-correlation, padding, stride."""
+
 import numpy as np
-import pytest
 
 from cnnzoo import ops
-from cnnzoo.grading import check
+from cnnzoo.grading import Question
 
 MODULE = "convolution"
-X = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
+X = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]  # the lecture's
 K = [[0, 1, 2], [2, 2, 0], [0, 1, 2]]
-RNG = np.random.default_rng(7)
+GRID = "a list of lists of numbers"
 
 
-def reference(x, k, p=0, s=1):
+def conv(x, k, p=0, s=1):
     """cnnzoo.ops.conv2d, proven against tf.nn.conv2d in the library's tests."""
     return ops.conv2d(np.asarray(x, float), np.asarray(k, float), padding=p, strides=s).tolist()
 
 
-def random_case(seed):
-    rng = np.random.default_rng(seed)
-    n, f = int(rng.integers(3, 9)), int(rng.integers(1, 4))
-    return rng.integers(-3, 4, (n, n)).tolist(), rng.integers(-2, 3, (f, f)).tolist()
+def _flipped(x, k, p=0, s=1):
+    return conv(x, np.asarray(k)[::-1, ::-1], p, s)
 
 
-@pytest.mark.points(3)
-@pytest.mark.parametrize("x, k", [(X, K)] + [random_case(i) for i in range(5)])
-def test_cross_correlate(student, x, k):
-    check(student.cross_correlate(x, k), reference(x, k),
-          "multiply the window by the filter element by element and sum; do not flip the filter")
+def _image_and_filter(r):
+    n, f = r.randint(3, 9), r.randint(1, 3)
+    return ([[r.randint(-3, 3) for _ in range(n)] for _ in range(n)],
+            [[r.randint(-2, 2) for _ in range(f)] for _ in range(f)])
 
 
-@pytest.mark.points(1)
-@pytest.mark.parametrize("p", [1, 2])
-def test_pad(student, p):
-    check(student.pad(X, p), ops.pad2d(X, p).tolist(), "p zeros on every side, rows and columns")
+def _padded_strided(r):
+    x, k = _image_and_filter(r)
+    return x, k, r.randint(0, 2), r.randint(2, 3)
 
 
-@pytest.mark.points(3)
-@pytest.mark.parametrize("x, k, p, s", [(X, K, 1, 2), (X, K, 0, 1), (X, K, 2, 3)] + [
-    (*random_case(10 + i), int(RNG.integers(0, 3)), int(RNG.integers(1, 4))) for i in range(5)])
-def test_conv2d_with_padding_and_stride(student, x, k, p, s):
-    check(student.conv2d(x, k, p, s), reference(x, k, p, s),
-          "pad first, then move the window s pixels at a time; the lecture's slide shows 6 where 8 is right")
+FLIPPED = "you flipped the filter: the lecture's 'convolution' is cross-correlation, used as it is"
+
+QUESTIONS = [
+    Question("cross_correlate", 3, answer=conv, draw=_image_and_filter, lecture=[(X, K)], expects=GRID,
+             hint="multiply each window by the filter element by element and add it all up",
+             slips=[(_flipped, FLIPPED)]),
+    Question("pad", 1, answer=lambda x, p: ops.pad2d(np.asarray(x), p).tolist(), expects=GRID,
+             draw=lambda r: (_image_and_filter(r)[0], r.randint(1, 3)), lecture=[(X, 1)],
+             hint="p rows of zeros above and below, p columns left and right",
+             slips=[(lambda x, p: ops.pad2d(np.asarray(x), ((p, 0), (p, 0))).tolist(), "pad every side, not only two")]),
+    Question("conv2d", 3, answer=conv, draw=_padded_strided, lecture=[(X, K, 1, 2)], expects=GRID,
+             hint="pad first, then move the window s pixels at a time (the slide shows 6 where 8 is right)",
+             slips=[(_flipped, FLIPPED),
+                    (lambda x, k, p, s: conv(x, k, p, 1), "the window moves s pixels at a time, not 1"),
+                    (lambda x, k, p, s: conv(x, k, 0, s), "pad the input before sliding the window")]),
+]

@@ -1,25 +1,24 @@
-import random
-
-import pytest
+"""Graded questions for mlp_cost.py: the cost of an MLP on raw pixels."""
 
 from cnnzoo import arithmetic as ar
-from cnnzoo.grading import check
+from cnnzoo.grading import Question
 
 MODULE = "mlp_cost"
-R = random.Random(1)
-CASES = [(108_000_000, 1, 3, 100)] + [
-    (R.randint(1, 4000), R.randint(1, 4000), R.choice([1, 3, 4]), R.randint(1, 500)) for _ in range(6)]
 
 
-@pytest.mark.points(2)
-@pytest.mark.parametrize("h, w, c, hidden", CASES)
-def test_mlp_params(student, h, w, c, hidden):
-    check(student.mlp_params(h, w, c, hidden), ar.dense_params(h * w * c, hidden),
-          "every input value connects to every hidden unit; did you count the biases and all channels?")
+def _image(r):
+    return r.randint(1, 4000), r.randint(1, 4000), r.choice([1, 3, 4]), r.randint(1, 500)
 
 
-@pytest.mark.points(1)
-@pytest.mark.parametrize("params, bits", [(32_400_000_100, 32), (61_706, 32), (1_000, 16), (7, 64)])
-def test_weight_bytes(student, params, bits):
-    check(student.weight_bytes(params, bits), params * bits // 8,
-          "a float32 is 32 bits; a byte is 8 bits (the slide's '32 bytes' is a slip)")
+QUESTIONS = [
+    Question("mlp_params", 2, answer=lambda h, w, c, k: ar.dense_params(h * w * c, k), draw=_image,
+             lecture=[(12_000, 9_000, 3, 100)],  # the slide's 108-megapixel camera
+             hint="every value of every pixel connects to every hidden unit, and each unit has a bias",
+             slips=[(lambda h, w, c, k: h * w * c * k, "did you count the biases?"),
+                    (lambda h, w, c, k: h * w * k + k, "did you count every channel of every pixel?"),
+                    (lambda h, w, c, k: h * w * c * k * 10 + k, "the slide's '324 billion' is a slip: recount")]),
+    Question("weight_bytes", 1, answer=lambda p, b: p * b // 8,
+             draw=lambda r: (r.randint(1, 10**12), r.choice([8, 16, 32, 64])), lecture=[(32_400_000_100, 32)],
+             hint="how many bits does a byte hold?",
+             slips=[(lambda p, b: p * b, "that is bits, not bytes (the slide's '32 bytes' per float is a slip)")]),
+]

@@ -1,58 +1,59 @@
-import random
-
-import pytest
+"""Graded questions for output_size.py: valid, padded and strided output sizes."""
 
 from cnnzoo import arithmetic as ar
-from cnnzoo.grading import check
+from cnnzoo.grading import Question
 
 MODULE = "output_size"
-R = random.Random(5)
-NF = [(32, 5), (5, 3)] + [(n, R.randint(1, n)) for n in (R.randint(3, 60) for _ in range(6))]
 
 
-@pytest.mark.points(1)
-@pytest.mark.parametrize("n, f", NF)
-def test_valid_output(student, n, f):
-    check(student.valid_output(n, f), ar.conv_output_size(n, f), "how many positions can the filter take?")
+def _repeated(n, f):
+    """k stacked valid f x f layers act as one valid filter as wide as their receptive field."""
+    fields = (ar.receptive_field([(f, 1)] * k) for k in range(1, n + 1))
+    return [ar.conv_output_size(n, field) for field in fields if field <= n]
 
 
-@pytest.mark.points(2)
-@pytest.mark.parametrize("n, f", [(32, 5), (28, 3), (10, 4), (7, 7), (3, 5)])
-def test_repeated_valid(student, n, f):
-    expected, size = [], n
-    while True:
-        try:
-            size = ar.conv_output_size(size, f)
-        except ValueError:  # the filter no longer fits
-            break
-        expected.append(size)
-    check(student.repeated_valid(n, f), expected,
-          "apply n - f + 1 while the filter still fits; 1x1 may never be reached")
+def _valid(r):
+    n = r.randint(3, 60)
+    return n, r.randint(1, n)
 
 
-@pytest.mark.points(2)
-@pytest.mark.parametrize("n, f, row, col", [(5, 3, 0, 0), (5, 3, 2, 2), (5, 3, 0, 2)] + [
-    (n, f, R.randrange(n), R.randrange(n)) for n, f in ((R.randint(4, 20), R.randint(1, 4)) for _ in range(5))])
-def test_pixel_uses(student, n, f, row, col):
-    check(student.pixel_uses(n, f, row, col), ar.pixel_usage(n, f)[row][col],
-          "count the output windows that cover the pixel, per axis; corners are covered once")
+def _pixel(r):
+    n, f = r.randint(4, 20), r.randint(1, 4)
+    return n, f, r.randrange(n), r.randrange(n)
 
 
-@pytest.mark.points(1)
-@pytest.mark.parametrize("n, f, p", [(5, 3, 1), (32, 5, 2)] + [(R.randint(5, 40), R.randint(1, 5), R.randint(0, 3)) for _ in range(4)])
-def test_padded_output(student, n, f, p):
-    check(student.padded_output(n, f, p), ar.conv_output_size(n, f, p), "padding adds p on both sides")
+def _strided(r):
+    return r.randint(5, 80), r.randint(1, 7), r.randint(0, 3), r.randint(2, 4)
 
 
-@pytest.mark.points(1)
-@pytest.mark.parametrize("f", [1, 3, 5, 7, 11])
-def test_same_padding(student, f):
-    check(student.same_padding(f), ar.same_padding(f), "solve n + 2p - f + 1 = n for p")
+NO_PLUS_ONE = "count the positions the filter can take, the first one included"
 
-
-@pytest.mark.points(3)
-@pytest.mark.parametrize("n, f, p, s", [(5, 3, 1, 2), (7, 3, 0, 2), (227, 11, 0, 4)] + [
-    (R.randint(5, 60), R.randint(1, 5), R.randint(0, 2), R.randint(1, 4)) for _ in range(7)])
-def test_strided_output(student, n, f, p, s):
-    check(student.strided_output(n, f, p, s), ar.conv_output_size(n, f, p, s),
-          "stride divides after padding, and the division rounds down (floor)")
+QUESTIONS = [
+    Question("valid_output", 1, answer=lambda n, f: ar.conv_output_size(n, f), draw=_valid,
+             lecture=[(32, 5)], hint="how many positions can the filter take along one side?",
+             slips=[(lambda n, f: n - f, NO_PLUS_ONE)]),
+    Question("repeated_valid", 2, answer=_repeated, expects="a list of ints",
+             draw=lambda r: (r.randint(5, 60), r.randint(2, 7)), lecture=[(32, 5)],
+             hint="apply the valid formula while the filter still fits; 1x1 may never be reached",
+             slips=[(lambda n, f: _repeated(n, f) + [0], "stop when the filter no longer fits, before 0"),
+                    (lambda n, f: _repeated(n, f)[:-1], "the last size where the filter fitted counts too")]),
+    Question("pixel_uses", 2, answer=lambda n, f, i, j: ar.pixel_usage(n, f)[i][j], draw=_pixel,
+             lecture=[(5, 3, 0, 0), (5, 3, 2, 2)],
+             hint="count the output windows that cover the pixel along each axis, then multiply; corners are covered once",
+             slips=[(lambda n, f, i, j: f * f, "only central pixels are read f*f times; near a border fewer windows reach")]),
+    Question("padded_output", 1, answer=lambda n, f, p: ar.conv_output_size(n, f, p),
+             draw=lambda r: (r.randint(5, 40), r.randint(1, 5), r.randint(0, 3)), lecture=[(32, 5, 2)],
+             hint="padding grows the input on both sides",
+             slips=[(lambda n, f, p: n + p - f + 1, "padding is added on both sides, not one")]),
+    Question("same_padding", 1, answer=lambda f: ar.same_padding(f), draw=lambda r: (2 * r.randint(1, 10) + 1,),
+             lecture=[(5,)], hint="which p makes the output as large as the input at stride 1?",
+             slips=[(lambda f: f - 1, "that pads both sides by f - 1: the total padding is split over two sides")]),
+    Question("strided_output", 3, answer=lambda n, f, p, s: ar.conv_output_size(n, f, p, s), draw=_strided,
+             lecture=[(5, 3, 1, 2), (227, 11, 0, 4)],
+             hint="the stride divides the distance the filter travels, after padding",
+             slips=[(lambda n, f, p, s: (n + 2 * p - f) / s + 1, "the division rounds down: a partial step is no position"),
+                    (lambda n, f, p, s: -(-(n + 2 * p - f) // s) + 1, "round down, not up: a partial step is no position"),
+                    (lambda n, f, p, s: (n + 2 * p - f) // s, NO_PLUS_ONE),
+                    (lambda n, f, p, s: n + 2 * p - f + 1, "the stride is left at 1: divide by it"),
+                    (lambda n, f, p, s: (n + p - f) // s + 1, "padding is added on both sides, not one")]),
+]

@@ -1,70 +1,74 @@
-import random
-
-import pytest
+"""Graded questions for parameters.py: counting weights, from one layer to VGG and AlexNet."""
 
 import cnnzoo
 from cnnzoo import arithmetic as ar
-from cnnzoo.grading import check
+from cnnzoo.grading import Question
+from cnnzoo.specs import VGG_CFGS
 
 MODULE = "parameters"
-R = random.Random(11)
+LECTURE = (32, 1, 10)
+LAYERS = ("conv1", "pool1", "conv2", "pool2", "fc1", "fc2", "fc3")
 
 
-@pytest.mark.points(2)
-@pytest.mark.parametrize("f, c, k", [(5, 1, 6), (5, 6, 16), (3, 3, 64)] + [
-    (R.randint(1, 7), R.randint(1, 64), R.randint(1, 64)) for _ in range(5)])
-def test_conv_params(student, f, c, k):
-    check(student.conv_params(f, c, k), ar.conv_params(f, c, k),
-          "each filter spans all input channels (f*f*c weights) and has one bias")
+def _lenet(size, channels, classes):
+    return cnnzoo.summarize("lenet5", input_shape=(size, size, channels), num_classes=classes)
 
 
-@pytest.mark.points(1)
-@pytest.mark.parametrize("a, b", [(400, 120), (84, 10)] + [(R.randint(1, 5000), R.randint(1, 500)) for _ in range(4)])
-def test_dense_params(student, a, b):
-    check(student.dense_params(a, b), ar.dense_params(a, b), "did you count the bias?")
+def _lenet_case(r):
+    return r.randint(28, 80), r.randint(1, 4), r.randint(2, 100)
 
 
-LENET = cnnzoo.summarize("lenet5")
+def _lenet_question(key, points, answer, hint, expects="a number"):
+    return Question("lenet5_answers", points, answer=answer, draw=_lenet_case, lecture=[LECTURE], key=key,
+                    label=f"lenet5_answers[{key}]", hint=hint, expects=expects, cases=3)
 
 
-@pytest.mark.points(7)
-@pytest.mark.parametrize("key, expected, hint", [
-    ("q1_input", (32, 32, 1), "grayscale has one channel"),
-    ("q2_filter", 5, "32 - f + 1 = 28"),
-    ("q3_filters", LENET["conv1"].output_shape[-1], "count the feature maps after conv1"),
-    ("q4_pool", (2, 2), "28 -> 14"),
-    ("q5_conv2", (LENET["conv2"].output_shape[-1], 5), "14 - f + 1 = 10, and 16 maps"),
-    ("q6_pool", (2, 2), "10 -> 5"),
-    ("q7_flatten", LENET["flatten"].output_shape[0], "h * w * channels after pool2"),
-])
-def test_lenet5_questions(student, key, expected, hint):
-    check(student.lenet5_answers()[key], expected, hint)
+def _vgg_case(r):
+    return VGG_CFGS[r.choice(sorted(VGG_CFGS))], 32 * r.randint(1, 8), r.randint(1, 4), r.randint(2, 1000)
 
 
-@pytest.mark.points(3)
-@pytest.mark.parametrize("layer", ["conv1", "pool1", "conv2", "pool2", "fc1", "fc2", "fc3"])
-def test_lenet5_layer_params(student, layer):
-    check(student.lenet5_answers()["params"][layer], LENET[layer].params,
-          "pooling has no parameters; conv: (f*f*c + 1)*filters; dense: in*out + out")
+def _vgg(cfg, size, channels, classes):
+    depth = next(d for d, c in VGG_CFGS.items() if c == cfg)
+    return cnnzoo.summarize(f"vgg{depth}", input_shape=(size, size, channels), num_classes=classes).total
 
 
-@pytest.mark.points(1)
-def test_lenet5_total(student):
-    check(student.lenet5_answers()["total"], LENET.total, "add up every layer")
+def _alexnet(size, groups, classes):
+    variant = "paper" if groups == 2 else "single"
+    return cnnzoo.summarize("alexnet", input_shape=(size, size, 3), num_classes=classes, variant=variant).total
 
 
-@pytest.mark.points(4)
-@pytest.mark.parametrize("depth, size, classes", [(16, 224, 1000), (11, 224, 1000), (19, 64, 10), (13, 32, 100)])
-def test_vgg_params(student, depth, size, classes):
-    from cnnzoo.specs import VGG_CFGS
+BIAS = "did you count the bias?"
 
-    expected = cnnzoo.summarize(f"vgg{depth}", input_shape=(size, size, 3), num_classes=classes).total
-    check(student.vgg_params(VGG_CFGS[depth], size, 3, classes), expected,
-          "same padding keeps the size, each M halves it; the first dense layer sees h*w*512")
-
-
-@pytest.mark.points(2)
-@pytest.mark.parametrize("groups, variant", [(1, "single"), (2, "paper")])
-def test_alexnet_params(student, groups, variant):
-    check(student.alexnet_params(groups), cnnzoo.summarize("alexnet", variant=variant).total,
-          "227 -> 55 -> 27 -> 13 -> 6; with groups each filter sees c/groups channels")
+QUESTIONS = [
+    Question("conv_params", 2, answer=lambda f, c, k: ar.conv_params(f, c, k),
+             draw=lambda r: (r.randint(1, 11), r.randint(1, 512), r.randint(1, 512)), lecture=[(5, 6, 16)],
+             hint="each filter spans every input channel, and has its own bias",
+             slips=[(lambda f, c, k: f * f * c * k, "one bias per filter: did you count it?"),
+                    (lambda f, c, k: (f * f + 1) * k, "each filter spans every input channel"),
+                    (lambda f, c, k: f * f * c * k + 1, "one bias per filter, not one per layer")]),
+    Question("dense_params", 1, answer=lambda a, b: ar.dense_params(a, b),
+             draw=lambda r: (r.randint(1, 10_000), r.randint(1, 1000)), lecture=[(400, 120)],
+             hint="every input connects to every output, and every output has a bias",
+             slips=[(lambda a, b: a * b, BIAS), (lambda a, b: a * b + a, "one bias per output unit, not per input")]),
+    _lenet_question("q1_input", 0.25, lambda s, c, k: (s, s, c), "height, width and channels of the input",
+                    expects="a tuple (h, w, c)"),
+    _lenet_question("q2_filter", 0.25, lambda s, c, k: 5, "conv1's filter side"),
+    _lenet_question("q3_filters", 0.25, lambda s, c, k: _lenet(s, c, k)["conv1"].output_shape[-1],
+                    "count the feature maps after conv1"),
+    _lenet_question("q4_pool", 0.25, lambda s, c, k: (2, 2), "the pool's (f, s)", expects="a tuple (f, s)"),
+    _lenet_question("q5_conv2", 0.25, lambda s, c, k: (16, 5), "(number of filters, f) of conv2",
+                    expects="a tuple (filters, f)"),
+    _lenet_question("q6_pool", 0.25, lambda s, c, k: (2, 2), "the pool's (f, s)", expects="a tuple (f, s)"),
+    _lenet_question("q7_flatten", 2, lambda s, c, k: _lenet(s, c, k)["flatten"].output_shape[0],
+                    "h * w * channels after pool2: follow the size through both convs and pools"),
+    _lenet_question("params", 3, lambda s, c, k: {n: _lenet(s, c, k)[n].params for n in LAYERS},
+                    "pooling learns nothing; a conv filter spans every input channel; fc1 sees the flattened pool2",
+                    expects="a dict of ints per layer"),
+    _lenet_question("total", 1, lambda s, c, k: _lenet(s, c, k).total, "add up every layer"),
+    Question("vgg_params", 4, answer=_vgg, draw=_vgg_case, lecture=[(VGG_CFGS[16], 224, 3, 1000)], cases=4,
+             hint="same padding keeps the size, each M halves it; the first dense layer sees h*w*512 values",
+             show_args=lambda a: f"VGG-{len([x for x in a[0] if x != 'M']) + 3}, {a[1]}x{a[1]}x{a[2]}, {a[3]} classes"),
+    Question("alexnet_params", 3, answer=_alexnet, lecture=[(227, 1, 1000)], cases=4,
+             draw=lambda r: (r.randint(195, 300), r.choice([1, 2]), r.randint(2, 1000)),
+             hint="follow the size: conv1 (stride 4, no padding) then three 3/2 pools; with groups each filter sees c/groups channels"),
+]

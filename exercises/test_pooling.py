@@ -1,46 +1,39 @@
+"""Graded questions for pooling.py: max and average pooling by hand."""
+
 import numpy as np
-import pytest
 
 from cnnzoo import arithmetic as ar
 from cnnzoo import ops
-from cnnzoo.grading import check
+from cnnzoo.grading import Question
 
 MODULE = "pooling"
-X = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
+X = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]  # the lecture's
+GRID = "a list of lists of numbers"
 
 
-def cases(seed):
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(4, 10))
-    f = int(rng.integers(1, 4))
-    return rng.integers(-5, 6, (n, n)).tolist(), f, int(rng.integers(1, 3))
+def _case(r):
+    n = r.randint(4, 9)
+    return [[r.randint(-5, 5) for _ in range(n)] for _ in range(n)], r.randint(1, 3), r.randint(1, 3)
 
 
-CASES = [(X, 3, 1), (X, 2, 2)] + [cases(i) for i in range(5)]
+def _avg(x, f, s):
+    return ops.avg_pool2d(np.asarray(x, float), f, s).tolist()
 
 
-@pytest.mark.points(2)
-@pytest.mark.parametrize("x, f, s", CASES)
-def test_max_pool(student, x, f, s):
-    check(student.max_pool(x, f, s), ops.max_pool2d(x, f, s).tolist(),
-          "the largest value in each window; windows move s pixels")
-
-
-@pytest.mark.points(2)
-@pytest.mark.parametrize("x, f, s", CASES)
-def test_avg_pool(student, x, f, s):
-    got = np.round(np.asarray(student.avg_pool(x, f, s), float), 6).tolist()
-    check(got, np.round(ops.avg_pool2d(x, f, s), 6).tolist(),
-          "the mean of each window: the sum divided by f*f")
-
-
-@pytest.mark.points(1)
-@pytest.mark.parametrize("n, f, s", [(28, 2, 2), (55, 3, 2), (5, 3, 1), (13, 3, 2), (9, 4, 3)])
-def test_pool_output(student, n, f, s):
-    check(student.pool_output(n, f, s), ar.pool_output_size(n, f, s), "the convolution formula applies")
-
-
-@pytest.mark.points(1)
-@pytest.mark.parametrize("f, c", [(2, 6), (3, 96)])
-def test_pooling_has_no_parameters(student, f, c):
-    check(student.pool_params(f, c), 0, "what would pooling learn?")
+QUESTIONS = [
+    Question("max_pool", 2, answer=lambda x, f, s: ops.max_pool2d(np.asarray(x), f, s).tolist(), draw=_case,
+             lecture=[(X, 3, 1)], expects=GRID, hint="the largest value of each window; windows start s pixels apart",
+             slips=[(lambda x, f, s: ops.max_pool2d(np.asarray(x), f, 1).tolist(), "windows start s pixels apart, not 1")]),
+    Question("avg_pool", 2, answer=_avg, draw=_case, lecture=[(X, 3, 1)], expects=GRID,
+             hint="the mean of each window: its sum over its f*f values",
+             slips=[(lambda x, f, s: np.round(_avg(x, f, s), 1).tolist(),
+                     "keep the exact mean: the slide rounds to one decimal for display only"),
+                    (lambda x, f, s: ops.avg_pool2d(np.asarray(x, float), f, s).__mul__(f * f).tolist(),
+                     "that is the window's sum: divide by the number of values")]),
+    Question("pool_output", 1, answer=lambda n, f, s: ar.pool_output_size(n, f, s),
+             draw=lambda r: (r.randint(4, 100), r.randint(2, 4), r.randint(1, 4)), lecture=[(55, 3, 2)],
+             hint="pooling windows move like a convolution's filter, without padding",
+             slips=[(lambda n, f, s: n // s, "overlapping or uneven windows do not simply divide n by s")]),
+    Question("pool_params", 0.5, answer=lambda f, c: 0, draw=lambda r: (r.randint(2, 5), r.randint(1, 512)),
+             hint="what would a pooling layer learn?"),
+]

@@ -1,18 +1,19 @@
-import random
-
-import pytest
+"""Graded questions for receptive_field.py."""
 
 from cnnzoo import arithmetic as ar
-from cnnzoo.grading import check
+from cnnzoo.grading import Question
 
 MODULE = "receptive_field"
-R = random.Random(3)
-CASES = [[(3, 1), (3, 1)], [(5, 1), (2, 2), (5, 1), (2, 2)], [(11, 4), (3, 2), (5, 1)]] + [
-    [(R.randint(1, 7), R.randint(1, 3)) for _ in range(R.randint(1, 6))] for _ in range(5)]
 
 
-@pytest.mark.points(3)
-@pytest.mark.parametrize("layers", CASES)
-def test_receptive_field(student, layers):
-    check(student.receptive_field(layers), ar.receptive_field(layers),
-          "each layer adds (f - 1) times the product of the strides before it")
+def _stack(r):
+    return ([(r.randint(1, 7), r.randint(1, 3)) for _ in range(r.randint(1, 6))],)
+
+
+QUESTIONS = [
+    Question("receptive_field", 3, answer=lambda layers: ar.receptive_field(layers), draw=_stack,
+             lecture=[([(3, 1), (3, 1)],)],
+             hint="each layer widens the field by (f - 1) steps of the layer below, and a step is as long as the strides before it",
+             slips=[(lambda layers: 1 + sum(f - 1 for f, _ in layers), "strides before a layer multiply how far its taps reach"),
+                    (lambda layers: sum(f for f, _ in layers), "two 3x3 layers see 5 pixels, not 6: overlapping taps count once")]),
+]

@@ -1,29 +1,28 @@
-import pytest
+"""Graded questions for store_activations.py: what caching a frozen backbone saves."""
+
+import math
 
 import cnnzoo
-from cnnzoo.grading import check
+from cnnzoo.grading import Question
 
 MODULE = "store_activations"
 
 
-@pytest.mark.points(2)
-@pytest.mark.parametrize("size", [224, 96, 64, 150])
-def test_vgg16_feature_shape(student, size):
-    expected = cnnzoo.summarize("vgg16", input_shape=(size, size, 3), include_top=False).rows[-1].output_shape
-    check(tuple(student.vgg16_feature_shape(size)), expected, "five poolings each halve (floor) the size")
+def _vgg_shape(size):
+    return cnnzoo.summarize("vgg16", input_shape=(size, size, 3), include_top=False).rows[-1].output_shape
 
 
-@pytest.mark.points(2)
-@pytest.mark.parametrize("n, epochs, cached", [(1000, 10, True), (1000, 10, False), (50, 1, False), (7, 30, True)])
-def test_backbone_passes(student, n, epochs, cached):
-    check(student.backbone_passes(n, epochs, cached), n if cached else n * epochs,
-          "stored activations are computed once and reused every epoch")
-
-
-@pytest.mark.points(1)
-@pytest.mark.parametrize("n, shape, b", [(1000, (7, 7, 512), 4), (10, (1280,), 2)])
-def test_cache_bytes(student, n, shape, b):
-    size = 1
-    for d in shape:
-        size *= d
-    check(student.cache_bytes(n, shape, b), n * size * b, "values per image times images times bytes")
+QUESTIONS = [
+    Question("vgg16_feature_shape", 2, answer=_vgg_shape, draw=lambda r: (r.randint(32, 320),), lecture=[(224,)],
+             expects="a tuple (h, w, c)", hint="same-padded 3x3 convolutions keep the size; each 2x2 pool halves it, rounding down",
+             slips=[(lambda n: (round(n / 32), round(n / 32), 512), "each pooling rounds down, one at a time"),
+                    (lambda n: (n // 16, n // 16, 512), "count the pooling layers again")]),
+    Question("backbone_passes", 2, answer=lambda n, e, cached: n if cached else n * e,
+             draw=lambda r: (r.randint(1, 10**5), r.randint(1, 100), r.choice([True, False])),
+             hint="stored activations are computed once and reused every epoch; without them every epoch recomputes",
+             slips=[(lambda n, e, cached: n * e if cached else n, "which of the two recomputes every epoch?")]),
+    Question("cache_bytes", 1, answer=lambda n, shape, b: n * math.prod(shape) * b,
+             draw=lambda r: (r.randint(1, 10**5), tuple(r.randint(1, 64) for _ in range(r.randint(1, 3))), r.choice([2, 4, 8])),
+             lecture=[(1000, (7, 7, 512), 4)], hint="values per image, times images, times bytes per value",
+             slips=[(lambda n, shape, b: n * math.prod(shape), "each value takes several bytes")]),
+]

@@ -15,20 +15,24 @@ def dense_params(n_in: int, n_out: int) -> int:
     # END SOLUTION
 
 
-def lenet5_answers() -> dict:
-    """The LeNet-5 exercise, question by question (lecture version).
+def lenet5_answers(size: int = 32, channels: int = 1, num_classes: int = 10) -> dict:
+    """The LeNet-5 exercise, question by question, for a ``size`` x ``size`` x ``channels`` input.
 
-    Keys: ``q1_input`` (h, w, c); ``q2_filter`` f of conv1; ``q3_filters`` count in conv1;
-    ``q4_pool`` (f, s); ``q5_conv2`` (number of filters, f); ``q6_pool`` (f, s);
-    ``q7_flatten`` length after flattening; ``params`` a dict of parameters per layer
-    (conv1, pool1, conv2, pool2, fc1, fc2, fc3); ``total``.
+    The lecture's LeNet-5 (32x32x1, 10 classes): conv1 6 filters 5x5; pool 2x2 stride 2;
+    conv2 16 filters 5x5; pool 2x2 stride 2; flatten; dense 120; dense 84; dense
+    ``num_classes``. Keys: ``q1_input`` (h, w, c); ``q2_filter`` f of conv1; ``q3_filters``
+    count in conv1; ``q4_pool`` (f, s); ``q5_conv2`` (number of filters, f); ``q6_pool``
+    (f, s); ``q7_flatten`` length after flattening; ``params`` a dict of parameters per
+    layer (conv1, pool1, conv2, pool2, fc1, fc2, fc3); ``total``.
     """
     # BEGIN SOLUTION
-    params = {"conv1": conv_params(5, 1, 6), "pool1": 0, "conv2": conv_params(5, 6, 16),
-              "pool2": 0, "fc1": dense_params(16 * 5 * 5, 120), "fc2": dense_params(120, 84),
-              "fc3": dense_params(84, 10)}
-    return {"q1_input": (32, 32, 1), "q2_filter": 5, "q3_filters": 6, "q4_pool": (2, 2),
-            "q5_conv2": (16, 5), "q6_pool": (2, 2), "q7_flatten": 400, "params": params,
+    side = ((size - 5 + 1) // 2 - 5 + 1) // 2
+    flat = side * side * 16
+    params = {"conv1": conv_params(5, channels, 6), "pool1": 0, "conv2": conv_params(5, 6, 16),
+              "pool2": 0, "fc1": dense_params(flat, 120), "fc2": dense_params(120, 84),
+              "fc3": dense_params(84, num_classes)}
+    return {"q1_input": (size, size, channels), "q2_filter": 5, "q3_filters": 6, "q4_pool": (2, 2),
+            "q5_conv2": (16, 5), "q6_pool": (2, 2), "q7_flatten": flat, "params": params,
             "total": sum(params.values())}
     # END SOLUTION
 
@@ -53,19 +57,23 @@ def vgg_params(cfg: list, input_size: int = 224, channels: int = 3, num_classes:
     # END SOLUTION
 
 
-def alexnet_params(groups: int = 1) -> int:
-    """Total parameters of AlexNet on 227x227x3 for 1000 classes.
+def alexnet_params(input_size: int = 227, groups: int = 1, num_classes: int = 1000) -> int:
+    """Total parameters of AlexNet on an ``input_size`` x ``input_size`` x 3 image.
 
-    conv1 96@11x11 stride 4; pool 3/2; conv2 256@5x5 same; pool 3/2; conv3 384@3x3;
-    conv4 384@3x3; conv5 256@3x3 (all same); pool 3/2; fc6 4096; fc7 4096; fc8 1000.
-    With ``groups=2`` (the paper's two GPUs) conv2, conv4 and conv5 see half the channels.
+    conv1 96@11x11 stride 4 (valid); pool 3/2; conv2 256@5x5 same; pool 3/2; conv3 384@3x3;
+    conv4 384@3x3; conv5 256@3x3 (all same); pool 3/2; fc6 4096; fc7 4096; fc8 ``num_classes``.
+    On 227x227 the maps are 55, 27, 13 and 6 pixels wide. With ``groups=2`` (the paper's
+    two GPUs) conv2, conv4 and conv5 see half the channels.
     """
     # BEGIN SOLUTION
+    side = (input_size - 11) // 4 + 1
+    for _ in range(3):
+        side = (side - 3) // 2 + 1
     convs = [conv_params(11, 3, 96),
              conv_params(5, 96 // groups, 256),
              conv_params(3, 256, 384),
              conv_params(3, 384 // groups, 384),
              conv_params(3, 384 // groups, 256)]
-    dense = dense_params(6 * 6 * 256, 4096) + dense_params(4096, 4096) + dense_params(4096, 1000)
+    dense = dense_params(side * side * 256, 4096) + dense_params(4096, 4096) + dense_params(4096, num_classes)
     return sum(convs) + dense
     # END SOLUTION

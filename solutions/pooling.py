@@ -1,23 +1,22 @@
 """Max and average pooling by hand; pooling has no parameters."""
 
 
-def _windows(x: list[list[float]], f: int, s: int) -> list[list[list[float]]]:
-    size = (len(x) - f) // s + 1
-    return [[[x[i * s + a][j * s + b] for a in range(f) for b in range(f)]
-             for j in range(size)] for i in range(size)]
-
-
 def max_pool(x: list[list[float]], f: int, s: int) -> list[list[float]]:
     """The largest value of each ``f`` x ``f`` window, windows ``s`` apart (no padding)."""
     # BEGIN SOLUTION
-    return [[max(w) for w in row] for row in _windows(x, f, s)]
+    size = (len(x) - f) // s + 1
+    windows = [[[x[i * s + a][j * s + b] for a in range(f) for b in range(f)]
+                for j in range(size)] for i in range(size)]
+    return [[max(w) for w in row] for row in windows]
     # END SOLUTION
 
 
 def avg_pool(x: list[list[float]], f: int, s: int) -> list[list[float]]:
     """The mean of each ``f`` x ``f`` window, windows ``s`` apart (no padding)."""
     # BEGIN SOLUTION
-    return [[sum(w) / len(w) for w in row] for row in _windows(x, f, s)]
+    size = (len(x) - f) // s + 1
+    return [[sum(x[i * s + a][j * s + b] for a in range(f) for b in range(f)) / (f * f)
+             for j in range(size)] for i in range(size)]
     # END SOLUTION
 
 

@@ -1,72 +1,90 @@
-"""The grader itself: stubs score 0, solutions full marks, mutants lose points, an
-alternative correct solution earns full marks, hanging or exiting code is contained."""
+"""The grader: stubs 0, solutions full, alternatives full, mutants named, and every attack a
+student could try scoring no more than its honest score with a complete report."""
 
 import ast
 import json
 import shutil
 import subprocess
 import sys
+import time
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from cnnzoo.grading import build_stubs, stub_source
+from cnnzoo.grading import build_stubs, course, engine, stub_source
+from cnnzoo.grading.stubs import solution_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 ARITHMETIC = ["mlp_cost", "output_size", "convolution", "pooling", "parameters", "receptive_field",
               "store_activations"]
+SUITES = {s.module: s for s in engine.load_suites(ROOT / "exercises")}
 
 
-def grade(against, *extra, tmp_path, only=None):
-    report = tmp_path / "results.json"
-    targets = [str(ROOT / "exercises" / f"test_{m}.py") for m in only] if only else [str(ROOT / "exercises")]
-    out = subprocess.run([sys.executable, "-m", "pytest", *targets, "-q", "-p", "no:cacheprovider",
-                          "--against", str(against), "--grade-json", str(report), *extra],
-                         capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert report.exists(), out.stdout[-3000:] + out.stderr[-3000:]
-    return json.loads(report.read_text()), out
+def solution(module):
+    return (ROOT / "solutions" / f"{module}.py").read_text()
 
+
+def stub(module):
+    return (ROOT / "exercises" / f"{module}.py").read_text()
+
+
+def grade(module, source, seed="fixed", timeout=2.0, **kw):
+    results = engine.grade_module(SUITES[module], source, seed=seed, timeout=timeout, **kw)
+    return sum(r.score for r in results), sum(r.max_score for r in results), results
+
+
+def pytest_run(*args, cwd=ROOT, timeout=300):
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+                          capture_output=True, text=True, cwd=cwd, timeout=timeout)
+
+
+# ------------------------------------------------------------------ the ground truth
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    return {name: grade(folder, tmp_path=tmp_path_factory.mktemp(name))
-            for name, folder in (("solutions", "solutions"), ("stubs", "exercises"))}
+    out = {}
+    for name, extra in (("solutions", ["--against", "solutions"]), ("stubs", [])):
+        report = tmp_path_factory.mktemp(name) / "results.json"
+        run = pytest_run("exercises", "--grade-json", str(report), *extra)
+        assert report.exists(), run.stdout[-3000:] + run.stderr[-3000:]
+        out[name] = json.loads(report.read_text()), run
+    return out
 
 
 def test_solutions_get_full_marks(graded):
-    report, out = graded["solutions"]
-    assert report["score"] == report["max_score"] > 0
-    assert out.returncode == 0 and "TOTAL" in out.stdout
+    report, run = graded["solutions"]
+    assert report["score"] == report["max_score"] > 50
+    assert run.returncode == 0 and "TOTAL" in run.stdout
 
 
-def test_stubs_score_zero_without_crashing(graded):
-    report, out = graded["stubs"]
+def test_stubs_score_zero_on_one_screen(graded):
+    report, run = graded["stubs"]
     assert report["score"] == 0 and report["max_score"] == graded["solutions"][0]["max_score"]
-    assert out.returncode == 1  # tests failed, no collection or internal error
-    assert "error" not in out.stdout.lower().split("cnnzoo score")[0].splitlines()[-1]
+    assert run.returncode == 1
+    assert "FAILED" not in run.stdout and "Traceback" not in run.stdout
+    assert len(run.stdout.splitlines()) < 70  # one screen: a line per question, then totals
     assert all("not answered yet" in t["output"] for t in report["tests"])
 
 
-def test_report_is_gradescope_shaped(graded):
+def test_report_is_gradescope_shaped_and_names_hold_no_answers(graded):
     report, _ = graded["solutions"]
-    assert set(report) >= {"score", "max_score", "tests"}
+    assert "seed" in report["output"]
     for test in report["tests"]:
         assert set(test) >= {"name", "score", "max_score", "output", "visibility"}
-    # partial credit: a parametrised test shares its points among its cases
-    strided = [t for t in report["tests"] if "test_strided_output" in t["name"]]
-    assert len(strided) == 10 and abs(sum(t["max_score"] for t in strided) - 3) < 1e-6
+    # a test's name is its module and question, never a case or a value
+    assert [t["name"] for t in report["tests"]] == [f"{m}: {q.name}" for m, s in sorted(SUITES.items())
+                                                    for q in s.questions]
 
 
 def test_every_exercise_has_a_graded_test_module():
     modules = {p.stem for p in (ROOT / "solutions").glob("*.py")}
-    tests = {p.stem.removeprefix("test_") for p in (ROOT / "exercises").glob("test_*.py")}
-    assert modules == tests == set(ARITHMETIC) | {"keras_lenet"}
+    assert modules == set(SUITES) == set(ARITHMETIC) | {"keras_lenet"}
 
 
 def _signatures(path):
     tree = ast.parse(path.read_text())
-    return {n.name: (ast.dump(n.args), ast.get_docstring(n)) for n in tree.body
-            if isinstance(n, ast.FunctionDef)}  # module-level functions: the graded API
+    return {n.name: (ast.dump(n.args), ast.get_docstring(n)) for n in tree.body if isinstance(n, ast.FunctionDef)}
 
 
 @pytest.mark.parametrize("module", ARITHMETIC + ["keras_lenet"])
@@ -76,9 +94,7 @@ def test_stub_and_solution_share_signatures_and_docstrings(module):
 
 def test_exercises_are_generated_from_solutions(tmp_path):
     assert build_stubs(ROOT / "solutions", ROOT / "exercises", check_only=True) == []
-    out = tmp_path / "ex"
-    out.mkdir()
-    assert len(build_stubs(ROOT / "solutions", out)) == len(ARITHMETIC) + 1
+    assert len(build_stubs(ROOT / "solutions", tmp_path)) == len(ARITHMETIC) + 1
 
 
 def test_stub_source_rejects_broken_markers():
@@ -88,98 +104,321 @@ def test_stub_source_rejects_broken_markers():
         stub_source("def f():\n    # END SOLUTION\n")
 
 
-MUTANTS = {
-    "output_size": [("return n - f + 1", "return n - f"),                      # off by one
-                    ("return (n + 2 * p - f) // s + 1", "return -(-(n + 2 * p - f) // s) + 1"),  # ceil
-                    ("return n + 2 * p - f + 1", "return n + p - f + 1")],     # padding on one side
-    "parameters": [("return (f * f * c_in + 1) * filters", "return f * f * c_in * filters"),  # no bias
-                   ("return (f * f * c_in + 1) * filters", "return (f * f + 1) * filters"),   # no channels
-                   ("return n_in * n_out + n_out", "return n_in * n_out")],
-    "mlp_cost": [("return params * bits // 8", "return params * bits")],
-    "convolution": [("x[i + a][j + b] * k[a][b]", "x[i + a][j + b] * k[f - 1 - a][f - 1 - b]")],  # flipped
-    "pooling": [("return [[max(w) for w in row]", "return [[min(w) for w in row]"),
-                ("return (n - f) // s + 1", "return (n - f) // s")],
-    "receptive_field": [("jump *= s", "jump = s")],
-    "store_activations": [("return n_images if cached else n_images * epochs", "return n_images * epochs")],
-}
+# ------------------------------------------------------------- cases and fairness
+
+def test_cases_are_drawn_from_the_seed():
+    def cases(seed):
+        return [h for r in grade("output_size", "", seed=seed)[2] for h in r.hints]
+
+    assert cases(1) == cases(1) != cases(2)
 
 
-def _mutant_folder(tmp_path, module, old, new):
-    folder = tmp_path / "mutant"
-    shutil.copytree(ROOT / "solutions", folder, dirs_exist_ok=True)
-    text = (folder / f"{module}.py").read_text()
-    assert old in text, f"mutant anchor {old!r} not in {module}"
-    (folder / f"{module}.py").write_text(text.replace(old, new, 1))
-    return folder
+@pytest.mark.parametrize("module", ARITHMETIC)
+def test_copying_the_slides_earns_at_most_a_fifth(module):
+    # answers memorised for the lecture's inputs, zero elsewhere
+    suite = SUITES[module]
+    table = {}
+    for q in suite.questions:
+        for args in q.lecture:
+            table[(q.function, repr(args))] = q.answer(*args) if q.key is None else None
+    lines = ["ANSWERS = " + repr({k: v for k, v in table.items() if v is not None})]
+    for name in {q.function for q in suite.questions}:
+        lines.append(f"def {name}(*args):\n    return ANSWERS.get(({name!r}, repr(args)), 0)")
+    copied, total, _ = grade(module, "\n".join(lines))
+    zeros, _, _ = grade(module, "\n".join(lines[1:]).replace("ANSWERS.get(", "dict().get("))
+    assert copied <= zeros + 0.2 * total + 1e-9
 
 
-@pytest.mark.parametrize("module, old, new", [(m, o, n) for m, pairs in MUTANTS.items() for o, n in pairs])
-def test_mutants_lose_points(tmp_path, module, old, new):
-    report, out = grade(_mutant_folder(tmp_path, module, old, new), tmp_path=tmp_path, only=[module])
-    assert 0 <= report["score"] < report["max_score"]
-    assert any(t["score"] < t["max_score"] and "you returned" in t["output"] for t in report["tests"])
-
-
-def test_hints_never_print_the_answer(tmp_path):
-    folder = _mutant_folder(tmp_path, "parameters", "return n_in * n_out + n_out", "return n_in * n_out")
-    report, out = grade(folder, tmp_path=tmp_path, only=["parameters"])
-    failed = [t for t in report["tests"] if "test_dense_params[400-120]" in t["name"]][0]
-    assert "did you count the bias?" in failed["output"]
-    assert "48120" not in failed["output"] and "48,120" not in failed["output"]
-    assert "48120" not in out.stdout
-
-
-def test_alternative_correct_solution_gets_full_marks(tmp_path):
-    folder = tmp_path / "alt"
-    shutil.copytree(ROOT / "solutions", folder)
-    (folder / "output_size.py").write_text('''
+ALTERNATIVE = '''
 import math
+import numpy as np
 
 def valid_output(n, f):
-    return len(range(f, n + 1))
+    return np.int64(len(range(f, n + 1)))
 
 def repeated_valid(n, f):
-    return [n - k * (f - 1) for k in range(1, (n - 1) // (f - 1) + 1 if f > 1 else n + 1)
-            if n - (k - 1) * (f - 1) >= f] if f > 1 else [n] * 0
+    out = []
+    while n >= f:
+        n = float(n - f + 1)
+        out.append(n)
+    return tuple(out)
 
 def pixel_uses(n, f, row, col):
-    return sum(1 for i in range(n - f + 1) for j in range(n - f + 1)
-               if i <= row < i + f and j <= col < j + f)
+    return sum(1 for i in range(n - f + 1) for j in range(n - f + 1) if i <= row < i + f and j <= col < j + f)
 
 def padded_output(n, f, p):
     return valid_output(n + 2 * p, f)
 
 def same_padding(f):
-    return int((f - 1) / 2)
+    return (f - 1) / 2
 
 def strided_output(n, f, p, s):
-    return math.floor((n + 2 * p - f) / s) + 1
-''')
-    report, out = grade(folder, tmp_path=tmp_path, only=["output_size"])
-    lost = [t["name"] for t in report["tests"] if t["score"] < t["max_score"]]
-    # f == 1 never shrinks the input: the alternative returns [] there, as "while it fits" is endless
-    assert all("test_repeated_valid" in name for name in lost), lost
+    return np.floor((n + 2 * p - f) / s) + 1
+'''
 
 
-def test_hanging_exiting_and_noisy_code_cost_only_their_test(tmp_path):
-    folder = tmp_path / "bad"
-    shutil.copytree(ROOT / "solutions", folder)
-    text = (folder / "receptive_field.py").read_text()
-    (folder / "receptive_field.py").write_text(text.replace(
-        "    r, jump = 1, 1\n", "    if len(layers) == 2:\n        while True:\n            pass\n"
-        "    if len(layers) == 4:\n        import sys; sys.exit(3)\n"
-        "    if len(layers) == 3:\n        print('x' * 5_000_000)\n    r, jump = 1, 1\n"))
-    report, out = grade(folder, "--grade-timeout", "1", tmp_path=tmp_path, only=["receptive_field"])
-    outputs = [t["output"] for t in report["tests"] if t["score"] == 0]
-    assert any("ran longer than 1 s" in o for o in outputs)
-    assert any("sys.exit(3)" in o for o in outputs)
-    assert all(len(t["output"]) <= 2100 for t in report["tests"])
-    assert report["score"] > 0  # the other cases still count
+def test_alternative_correct_answers_get_full_marks():
+    score, total, results = grade("output_size", ALTERNATIVE)
+    assert score == total, [r.hints for r in results]
 
 
-def test_arithmetic_exercises_grade_without_tensorflow(tmp_path):
-    code = ("import sys, pytest\nsys.modules['tensorflow'] = None; sys.modules['keras'] = None\n"
-            "rc = pytest.main(['-q', '-p', 'no:cacheprovider', '--against', 'solutions'] + "
-            f"[f'exercises/test_{{m}}.py' for m in {ARITHMETIC!r}])\nsys.exit(rc)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert out.returncode == 0, out.stdout[-2000:]
+def test_numpy_arrays_and_tuples_are_accepted_for_grids():
+    source = solution("convolution") + "\nimport numpy as np\n_cc = cross_correlate\n" \
+        "def cross_correlate(x, k):\n    return np.array(_cc(x, k), dtype=np.float32)\n"
+    score, total, _ = grade("convolution", source)
+    assert score == total
+
+
+MUTANTS = [  # (module, old, new, words the hint must contain)
+    ("output_size", "return n - f + 1", "return n - f", "first one included"),
+    ("output_size", "return (n + 2 * p - f) // s + 1", "return -(-(n + 2 * p - f) // s) + 1", "round down"),
+    ("output_size", "return (n + 2 * p - f) // s + 1", "return (n + 2 * p - f) / s + 1", "rounds down"),
+    ("output_size", "return (n + 2 * p - f) // s + 1", "return (n + 2 * p - f) + 1", "stride"),
+    ("output_size", "return n + 2 * p - f + 1", "return n + p - f + 1", "both sides"),
+    ("parameters", "return (f * f * c_in + 1) * filters", "return f * f * c_in * filters", "bias"),
+    ("parameters", "return (f * f * c_in + 1) * filters", "return (f * f + 1) * filters", "every input channel"),
+    ("parameters", "return n_in * n_out + n_out", "return n_in * n_out", "bias"),
+    ("mlp_cost", "return params * bits // 8", "return params * bits", "bits, not bytes"),
+    ("convolution", "x[i + a][j + b] * k[a][b]", "x[i + a][j + b] * k[f - 1 - a][f - 1 - b]", "flipped"),
+    ("pooling", "return [[sum(x[i * s + a][j * s + b] for a in range(f) for b in range(f)) / (f * f)",
+     "return [[round(sum(x[i * s + a][j * s + b] for a in range(f) for b in range(f)) / (f * f), 1)", "one decimal"),
+    ("pooling", "return [[max(w) for w in row]", "return [[min(w) for w in row]", "largest"),
+    ("receptive_field", "jump *= s", "jump = 1", "strides"),
+    ("store_activations", "return n_images if cached else n_images * epochs",
+     "return n_images * epochs if cached else n_images", "recomputes"),
+]
+
+
+@pytest.mark.parametrize("module, old, new, words", MUTANTS)
+def test_mutants_lose_points_with_a_named_slip(module, old, new, words):
+    text = solution(module)
+    assert old in text, f"mutant anchor {old!r} not in {module}"
+    score, total, results = grade(module, text.replace(old, new, 1))
+    assert score < total
+    hints = " ".join(h for r in results for h in r.hints)
+    assert words in hints, hints
+
+
+def test_hints_never_show_the_expected_value():
+    source = solution("parameters").replace("return n_in * n_out + n_out", "return n_in * n_out")
+    results = engine.grade_module(SUITES["parameters"], source, seed=3, timeout=2.0)
+    q = next(q for q in SUITES["parameters"].questions if q.function == "dense_params")
+    hints = next(r for r in results if r.question == "dense_params").hints
+    plan = q.plan(__import__("random").Random(engine.case_seed(3, "parameters", "dense_params")))
+    for (args, _), hint in zip(plan, hints):
+        expected = q.answer(*args)
+        assert str(expected) not in hint and f"{expected:,}" not in hint
+
+
+def test_keras_hint_names_the_layer_and_the_slip_not_the_formula():
+    source = solution("keras_lenet").replace('layers.Conv2D(16, 5, activation="relu", name="conv2")',
+                                             'layers.Conv2D(16, 5, activation="relu", name="conv2", use_bias=False)')
+    score, total, results = grade("keras_lenet", source, timeout=30)
+    hints = " ".join(results[0].hints)
+    assert score == 0 and "conv2 has 16 fewer parameters than it should: one bias per filter?" in hints
+    assert "2,416" not in hints and "2416" not in hints and "5*5" not in hints
+
+
+def test_keras_sequential_lenet_gets_full_marks():
+    source = '''
+def build_lenet5(input_shape=(32, 32, 1), num_classes=10):
+    import keras
+    L = keras.layers
+    return keras.Sequential([keras.Input(input_shape), L.Conv2D(6, 5, activation="tanh", name="conv1"),
+        L.AveragePooling2D(2), L.Conv2D(16, 5, activation="tanh", name="conv2"), L.AveragePooling2D(2),
+        L.Flatten(), L.Dense(120, name="fc1"), L.Dense(84, name="fc2"),
+        L.Dense(num_classes, activation="softmax", name="fc3")])
+'''
+    score, total, results = grade("keras_lenet", source, timeout=30)
+    assert score == total, [r.hints for r in results]
+
+
+# ---------------------------------------------------------------------- attacks
+
+NO_ANSWER_ATTACKS = {
+    "patch the grader": "import cnnzoo.grading.questions as q\nq.same = lambda *a, **k: True\n",
+    "library answers": "from cnnzoo.arithmetic import conv_output_size\n"
+                       "def valid_output(n, f):\n    return conv_output_size(n, f)\n",
+    "library through sys.path": "import sys, glob\nsys.path[:0] = glob.glob('/work/*') + glob.glob('/usr/**/site-packages', recursive=True)\n"
+                                "import cnnzoo.arithmetic as ar\ndef valid_output(n, f):\n    return ar.conv_output_size(n, f)\n",
+    "read the solutions": "import glob\nfor p in glob.glob('/**/solutions/output_size.py', recursive=True):\n"
+                          "    exec(open(p).read())\n",
+    "read the library source": "import importlib.util, os\nimport numpy\n"
+                               "root = os.path.dirname(os.path.dirname(numpy.__file__))\n"
+                               "exec(open(os.path.join(root, 'cnnzoo', 'arithmetic.py')).read())\n",
+    "frame walk": "import sys\ndef valid_output(n, f):\n    fr = sys._getframe()\n    while fr:\n"
+                  "        if 'expected' in fr.f_locals: return fr.f_locals['expected']\n        fr = fr.f_back\n    return -1\n",
+    "always equal": "class Yes:\n    def __eq__(self, other): return True\n    __hash__ = object.__hash__\n"
+                    "def valid_output(n, f): return Yes()\ndef strided_output(n, f, p, s): return Yes()\n",
+    "int subclass": "class Int(int):\n    def __eq__(self, other): return True\n"
+                    "def valid_output(n, f): return Int(1)\n",
+    "mock": "from unittest import mock\ndef valid_output(n, f): return mock.MagicMock()\n",
+    "sys.exit at import": "import sys\nsys.exit(0)\n",
+    "os._exit at import": "import os\nos._exit(0)\n",
+    "keyboard interrupt": "def valid_output(n, f): raise KeyboardInterrupt\n",
+    "kill the grader": "import os, signal\ndef valid_output(n, f):\n    os.kill(os.getppid(), signal.SIGKILL)\n",
+    "kill the group": "import os, signal\ndef valid_output(n, f):\n    os.killpg(0, signal.SIGKILL)\n",
+    "spawn": "import subprocess\ndef valid_output(n, f):\n    subprocess.Popen(['sleep', '100'])\n",
+    "fork": "import os\ndef valid_output(n, f):\n    os.fork()\n",
+    "gc walk": "import gc\ndef valid_output(n, f):\n    return len(gc.get_objects())\n",
+    "ctypes": "import ctypes\ndef valid_output(n, f):\n    return ctypes.CDLL(None).getppid()\n",
+    "parent's command line": "import os\ndef valid_output(n, f):\n"
+                             "    return open(f'/proc/{os.getppid()}/cmdline').read()\n",
+    "memory hog": "def valid_output(n, f):\n    return len(bytearray(8 << 30))\n",
+    "segfault": "import ctypes\nctypes.string_at(0)\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NO_ANSWER_ATTACKS))
+def test_attacks_without_answers_score_zero(name):
+    start = time.monotonic()
+    score, total, results = grade("output_size", NO_ANSWER_ATTACKS[name], timeout=2.0)
+    assert score == 0, (name, [r.hints for r in results])
+    assert len(results) == len(SUITES["output_size"].questions)
+    assert time.monotonic() - start < 30
+
+
+def test_hanging_code_everywhere_grades_in_functions_times_limit():
+    source = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nimport threading\n" \
+             "threading.Thread(target=lambda: [0 for _ in iter(int, 1)], daemon=True).start()\n" + "\n".join(
+                 f"def {q.function}(*a):\n    while True:\n        pass\n" for q in SUITES["output_size"].questions)
+    start = time.monotonic()
+    score, _, results = grade("output_size", source, timeout=0.5)
+    elapsed = time.monotonic() - start
+    assert score == 0 and elapsed < 6 * 0.5 + 5
+    assert any("timed out on an earlier case" in h for r in results for h in r.hints)
+
+
+def test_c_level_loop_and_import_loop_are_killed():
+    regex = "import re\ndef valid_output(n, f):\n    return re.match('(a*)*b', 'a' * 40)\n"
+    assert grade("output_size", regex, timeout=1.0)[0] == 0
+    start = time.monotonic()
+    score, _, results = grade("output_size", "while True:\n    pass\n", timeout=1.0)
+    assert score == 0 and time.monotonic() - start < 5  # the import is tried once, not per case
+    assert "took longer than 1 s" in results[0].hints[0]
+
+
+def test_one_crashing_case_costs_only_that_case():
+    text = solution("receptive_field").replace(
+        "    r, jump = 1, 1\n", "    if len(layers) == 2:\n        import os; os._exit(1)\n"
+        "    if len(layers) == 3:\n        print('x' * 5_000_000)\n    r, jump = 1, 1\n")
+    score, total, results = grade("receptive_field", text)
+    assert 0 < score < total or score == total  # the lecture case (two layers) crashes; the rest count
+    assert len(results[0].output) <= 2100
+    if any(len(args) == 2 for args, _ in SUITES["receptive_field"].questions[0].plan(__import__("random").Random(0))):
+        assert any("ended the Python process" in h for h in results[0].hints)
+
+
+def test_atexit_and_fake_report_cannot_change_the_grade(tmp_path):
+    folder = tmp_path / "sub"
+    shutil.copytree(ROOT / "exercises", folder)
+    report = tmp_path / "results.json"
+    (folder / "output_size.py").write_text(
+        "import atexit, json, os\n"
+        f"FAKE = {{'score': 999, 'max_score': 999, 'tests': []}}\n"
+        f"def write():\n    open({str(report)!r}, 'w').write(json.dumps(FAKE))\n"
+        "atexit.register(write)\n"
+        "try:\n    write()\nexcept Exception:\n    pass\n")
+    (folder / "conftest.py").write_text("import json\n")  # ignored: the test modules are the instructor's
+    run = pytest_run("exercises", "--against", str(folder), "--grade-json", str(report))
+    data = json.loads(report.read_text())
+    assert data["score"] == 0 and data["max_score"] > 50, run.stdout[-2000:]
+
+
+def test_one_module_exiting_leaves_the_others_graded():
+    sources = {m: solution(m) for m in ("output_size", "pooling")}
+    sources["output_size"] = "import sys\nsys.exit(3)\n" + sources["output_size"]
+    results = engine.grade_submission([SUITES["output_size"], SUITES["pooling"]], sources, seed=1, timeout=2)
+    got = engine.summary(results)["modules"]
+    assert got["output_size"][0] == 0 and got["pooling"][0] == got["pooling"][1]
+
+
+# ------------------------------------------------------------------ course workflow
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    return course.release(tmp_path_factory.mktemp("release"))
+
+
+def _solution_bodies():
+    for path in (ROOT / "solutions").glob("*.py"):
+        for body in solution_blocks(path.read_text()):
+            lines = [line.strip() for line in body.splitlines() if len(line.strip()) > 12]
+            yield path.name, lines
+
+
+def test_release_holds_no_solution_text(released):
+    texts = {p.name: p.read_text() for p in released["student"].iterdir()}
+    with zipfile.ZipFile(released["autograder"]) as zf:
+        # the bundle is the grader's (references inside, as Gradescope's are); its library aside,
+        # it carries no solution either
+        texts.update({n: zf.read(n).decode() for n in zf.namelist() if not n.startswith("cnnzoo-src/")})
+    for name, lines in _solution_bodies():
+        for line in lines:
+            leaks = [where for where, text in texts.items() if line in text]
+            assert not leaks, f"{name}: {line!r} appears in {leaks}"
+
+
+def test_release_student_folder_grades_stubs_zero(released, tmp_path):
+    folder = tmp_path / "student"
+    shutil.copytree(released["student"], folder)
+    report = tmp_path / "r.json"
+    run = pytest_run(".", "--grade-json", str(report), cwd=folder)
+    assert json.loads(report.read_text())["score"] == 0, run.stdout[-2000:]
+    assert {"README.md", "conftest.py", "output_size.py", "test_output_size.py"} <= {p.name for p in folder.iterdir()}
+
+
+def test_autograder_bundle_grades_a_submission(released, tmp_path):
+    with zipfile.ZipFile(released["autograder"]) as zf:
+        zf.extractall(tmp_path / "source")
+        assert {"setup.sh", "run_autograder"} <= set(zf.namelist())
+    run = (tmp_path / "source" / "run_autograder").read_text()
+    assert "cnnzoo exercises autograde /autograder/submission" in run
+    for name, folder, full in (("good", ROOT / "solutions", True), ("stubs", ROOT / "exercises", False)):
+        data = course.autograde(folder, tmp_path / f"{name}.json", questions=tmp_path / "source" / "questions",
+                                timeout=10)
+        assert (data["score"] == data["max_score"]) if full else data["score"] == 0
+
+
+def _class(folder):
+    folder.mkdir()
+    shutil.copytree(ROOT / "solutions", folder / "ada")
+    shutil.copytree(ROOT / "exercises", folder / "bo")
+    with zipfile.ZipFile(folder / "cy.zip", "w") as zf:  # nested folder, extra files that must be ignored
+        for module in ARITHMETIC:
+            zf.writestr(f"work/deep/{module}.py", solution(module).replace("return n - f + 1", "return n - f"))
+        zf.writestr("work/conftest.py", "raise SystemExit('never imported')")
+        zf.writestr("sitecustomize.py", "raise SystemExit('never imported')")
+    (folder / "dee.zip").write_bytes(b"not a zip")
+    (folder / "eve").mkdir()
+    (folder / "fay").mkdir()
+    (folder / "fay" / "output_size.py").write_text("while True:\n    pass\n")
+    return folder
+
+
+def test_class_grading_parallel_equals_serial_and_resumes(tmp_path):
+    subs = _class(tmp_path / "subs")
+    questions = tmp_path / "questions"  # the arithmetic suites only: the Keras one is graded above
+    questions.mkdir()
+    for module in ARITHMETIC:
+        shutil.copy(ROOT / "exercises" / f"test_{module}.py", questions)
+    kw = dict(questions=questions, seed="course", timeout=1.0, progress=False)
+    one = course.grade_class(subs, tmp_path / "one", workers=1, **kw).read_text()
+    two = course.grade_class(subs, tmp_path / "two", workers=2, **kw).read_text()
+    assert one == two
+    rows = {line.split(",")[0]: line.split(",") for line in one.splitlines()[1:]}
+    assert float(rows["ada"][1]) == float(rows["ada"][2]) > 0
+    assert float(rows["bo"][1]) == 0 and float(rows["eve"][1]) == 0 and float(rows["fay"][1]) == 0
+    assert 0 < float(rows["cy"][1]) < float(rows["cy"][2])
+    assert "not a readable zip" in rows["dee"][-1] and "no exercise modules" in rows["eve"][-1]
+    assert (tmp_path / "one" / "ada" / "feedback.txt").exists()
+    start = time.monotonic()
+    again = course.grade_class(subs, tmp_path / "one", workers=1, **kw).read_text()
+    assert again == one and time.monotonic() - start < 2  # already graded: skipped
+
+
+def test_cli_exercises_errors_exit_2(tmp_path):
+    from cnnzoo.cli import main
+
+    assert main(["exercises", "grade"]) == 2
+    assert main(["exercises", "grade", str(tmp_path / "missing")]) == 2

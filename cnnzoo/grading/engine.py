@@ -1,0 +1,160 @@
+"""Grade a submission: each module in its own child process, each question on fresh cases.
+
+The same engine serves ``pytest exercises/``, ``cnnzoo exercises grade`` (a class) and
+Gradescope's ``run_autograder``. A function that timed out is not called again in that
+run, so hanging code grades in about (functions x limit); an overall ``deadline`` stops a
+submission's grading, and what was not graded counts 0 with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from cnnzoo.grading.questions import Question
+from cnnzoo.grading.runner import StudentProcess
+
+__all__ = ["QuestionResult", "Suite", "load_suite", "load_suites", "grade_module", "grade_submission",
+           "case_seed", "summary"]
+
+
+@dataclass
+class QuestionResult:
+    """One question's score and what the student sees about it."""
+
+    module: str
+    question: str
+    score: float
+    max_score: float
+    hints: list[str] = field(default_factory=list)
+    output: str = ""
+    hidden: bool = False
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.hints + ([f"your code printed:\n{self.output}"] if self.output else []))
+
+
+@dataclass(frozen=True)
+class Suite:
+    """An instructor's test module: which student module it grades and how."""
+
+    module: str
+    questions: tuple[Question, ...]
+    allow: tuple[str, ...] = ("numpy",)
+    path: str = ""
+
+
+def _import(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"cnnzoo_suite_{path.stem}_{abs(hash(str(path)))}", path)
+    if spec is None or spec.loader is None:
+        raise ValueError(f"cannot load the tests in {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_suite(path: str | Path, hidden_dir: str | Path | None = None) -> Suite:
+    """Read ``test_<module>.py``; with ``hidden_dir``, add its ``test_<module>.py`` questions."""
+    path = Path(path)
+    module = _import(path)
+    for name in ("MODULE", "QUESTIONS"):
+        if not hasattr(module, name):
+            raise ValueError(f"{path} is not a graded test module: it has no {name}")
+    questions = list(module.QUESTIONS)
+    if hidden_dir is not None and (Path(hidden_dir) / path.name).is_file():
+        extra = _import(Path(hidden_dir) / path.name)
+        questions += [Question(**{**q.__dict__, "hidden": True}) for q in extra.QUESTIONS]
+    return Suite(module.MODULE, tuple(questions), tuple(getattr(module, "ALLOW", ("numpy",))), str(path))
+
+
+def load_suites(folder: str | Path, hidden_dir: str | Path | None = None) -> list[Suite]:
+    """Every graded test module in ``folder``, in name order."""
+    paths = sorted(Path(folder).glob("test_*.py"))
+    suites = [load_suite(p, hidden_dir) for p in paths if "QUESTIONS" in p.read_text(encoding="utf-8")]
+    if not suites:
+        raise ValueError(f"no graded test modules (test_*.py with QUESTIONS) in {folder}")
+    return suites
+
+
+def case_seed(seed: int | str, module: str, question: str) -> int:
+    """A question's own seed: the same run seed draws the same cases, whatever ran before."""
+    digest = hashlib.sha256(f"{seed}:{module}:{question}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def _zero(suite: Suite, questions: list[Question], reason: str) -> list[QuestionResult]:
+    return [QuestionResult(suite.module, q.name, 0.0, q.points, [reason], hidden=q.hidden) for q in questions]
+
+
+def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: float = 5.0,
+                 deadline: float | None = None, blocked: tuple[str, ...] = (),
+                 questions: list[Question] | None = None) -> list[QuestionResult]:
+    """Grade one student module (its text, or ``None`` when the file is missing)."""
+    questions = list(suite.questions if questions is None else questions)
+    if source is None:
+        return _zero(suite, questions, f"{suite.module}.py was not found in the submission")
+    results = []
+    timed_out: set[str] = set()
+    with StudentProcess(suite.module, source, allow=suite.allow, blocked=blocked, timeout=timeout) as child:
+        for q in questions:
+            result = QuestionResult(suite.module, q.name, 0.0, q.points, hidden=q.hidden)
+            outputs = []
+            for number, (args, points) in enumerate(q.plan(random.Random(case_seed(seed, suite.module, q.name))), 1):
+                where = f"case {number} ({q.show_args(args)})"
+                if q.function in timed_out:
+                    result.hints.append(f"{where}: not run: {q.function} timed out on an earlier case")
+                    continue
+                if deadline is not None and time.monotonic() > deadline:
+                    result.hints.append(f"{where}: not run: the submission's time limit was reached")
+                    continue
+                reply = child.call(q.function, *args)
+                if reply.output:
+                    outputs.append(reply.output)
+                if reply.status == "value":
+                    hint = q.judge(reply.value, args)
+                elif reply.message.startswith("your code raised NotImplementedError"):
+                    hint = "not answered yet"
+                elif reply.status == "timeout":
+                    timed_out.add(q.function)
+                    hint = f"{reply.message}; {q.function} is not called again in this run"
+                else:
+                    hint = reply.message
+                if hint is None:
+                    result.score += points
+                else:
+                    result.hints.append(f"{where}: {hint}")
+            result.score = round(min(result.score, q.points), 6)
+            result.output = "".join(outputs)[:2000]
+            results.append(result)
+    return results
+
+
+def grade_submission(suites: list[Suite], sources: dict[str, str | None], *, seed: int | str,
+                     timeout: float = 5.0, submission_timeout: float | None = None,
+                     blocked: tuple[str, ...] = (), instructor: bool = True) -> list[QuestionResult]:
+    """Grade every suite's module from ``sources`` (module name to text)."""
+    deadline = time.monotonic() + submission_timeout if submission_timeout else None
+    results: list[QuestionResult] = []
+    for suite in suites:
+        questions = [q for q in suite.questions if instructor or not q.hidden]
+        results += grade_module(suite, sources.get(suite.module), seed=seed, timeout=timeout,
+                                deadline=deadline, blocked=blocked, questions=questions)
+    return results
+
+
+def summary(results: list[QuestionResult]) -> dict[str, Any]:
+    """Totals per module and overall."""
+    modules: dict[str, list[float]] = {}
+    for r in results:
+        got = modules.setdefault(r.module, [0.0, 0.0])
+        got[0] += r.score
+        got[1] += r.max_score
+    return {"modules": modules, "score": sum(r.score for r in results),
+            "max_score": sum(r.max_score for r in results)}

@@ -1,0 +1,134 @@
+"""Graded questions: cases drawn at grading time, answers computed here, hints that teach.
+
+An instructor's test module (``exercises/test_<module>.py``) declares ``MODULE``, the
+libraries it allows (``ALLOW``, NumPy always) and ``QUESTIONS``, a list of
+:class:`Question`. Each question names a student function, its points, how to draw
+random inputs, the reference answer (computed in the grader, never sent to the student),
+a hint about the idea, and the common slips it recognises by name.
+
+>>> import random
+>>> q = Question("valid_output", 2, answer=lambda n, f: n - f + 1,
+...              draw=lambda r: (r.randint(5, 40), r.randint(1, 5)), lecture=[(32, 5)],
+...              slips=[(lambda n, f: n - f, "did you forget the +1?")], hint="count positions")
+>>> [round(w, 2) for _, w in q.plan(random.Random(0))]
+[0.4, 0.32, 0.32, 0.32, 0.32, 0.32]
+>>> q.judge(27, (32, 5))
+'you returned 27: did you forget the +1?'
+>>> q.judge(28.0, (32, 5)) is None
+True
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cnnzoo.grading.wire import KerasModel, Rejected
+
+__all__ = ["Question", "same", "LECTURE_SHARE"]
+
+LECTURE_SHARE = 0.2  # the slides' own examples are worth at most this share of a question
+
+
+def same(got: Any, expected: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """Equal as plain data: tuples match lists, 28.0 matches 28, arrays match nested lists.
+
+    >>> same([28.0, (1, 2)], (28, [1, 2])), same(True, 1), same(0.1 + 0.2, 0.3)
+    (True, False, True)
+    """
+    import numpy as np
+
+    if isinstance(got, np.ndarray):
+        got = got.tolist()
+    if isinstance(expected, np.ndarray):
+        expected = expected.tolist()
+    if isinstance(expected, bool) or expected is None or isinstance(expected, str):
+        return type(got) is type(expected) and got == expected
+    if isinstance(expected, (int, float)):
+        if type(got) not in (int, float):
+            return False
+        return math.isclose(got, expected, rel_tol=rtol, abs_tol=atol)
+    if isinstance(expected, (list, tuple)):
+        return (type(got) in (list, tuple) and len(got) == len(expected)
+                and all(same(g, e, rtol, atol) for g, e in zip(got, expected)))
+    if isinstance(expected, dict):
+        return (type(got) is dict and set(got) == set(expected)
+                and all(same(got[k], expected[k], rtol, atol) for k in expected))
+    raise TypeError(f"cannot compare with a reference of type {type(expected).__name__}")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, KerasModel):
+        return "a Keras model"
+    text = repr(value.tolist() if hasattr(value, "tolist") else value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@dataclass(frozen=True)
+class Question:
+    """One graded function.
+
+    ``answer(*args)`` is the reference; ``draw(rng)`` returns fresh arguments;
+    ``lecture`` lists the slides' cases (together worth at most :data:`LECTURE_SHARE`);
+    ``slips`` pairs a function that computes a typical wrong answer with the hint naming
+    it; ``expects`` says what type to return; ``grade(got, args)``, when given, replaces
+    the comparison and returns a hint for a wrong answer or ``None``. With ``key``, the
+    function returns a dict and this question grades its ``key`` entry.
+    """
+
+    function: str
+    points: float
+    answer: Callable[..., Any] | None = None
+    draw: Callable[[random.Random], tuple] | None = None
+    lecture: Sequence[tuple] = ()
+    hint: str = ""
+    slips: Sequence[tuple[Callable[..., Any], str]] = ()
+    expects: str = "a number"
+    cases: int = 5
+    grade: Callable[[Any, tuple], str | None] | None = None
+    compare: Callable[[Any, Any], bool] = same
+    label: str = ""
+    key: str | None = None
+    hidden: bool = False
+    show_args: Callable[[tuple], str] = field(default=lambda args: ", ".join(map(_shown, args)))
+
+    @property
+    def name(self) -> str:
+        return self.label or self.function
+
+    def plan(self, rng: random.Random) -> list[tuple[tuple, float]]:
+        """The cases of one grading, with their points: the lecture's first, then fresh ones."""
+        fresh = [tuple(self.draw(rng)) for _ in range(self.cases)] if self.draw else []
+        lecture = [tuple(c) for c in self.lecture]
+        if not fresh:
+            return [(c, self.points / len(lecture)) for c in lecture]
+        if not lecture:
+            return [(c, self.points / len(fresh)) for c in fresh]
+        share = LECTURE_SHARE * self.points
+        return [(c, share / len(lecture)) for c in lecture] + [
+            (c, (self.points - share) / len(fresh)) for c in fresh]
+
+    def judge(self, got: Any, args: tuple) -> str | None:
+        """``None`` for a right answer, else a hint that never shows the expected value."""
+        if self.key is not None:
+            if type(got) is not dict or self.key not in got:
+                return f"return a dict with the key {self.key!r}"
+            got = got[self.key]
+        if isinstance(got, Rejected):
+            return f"you returned a {got.type}; return {self.expects}"
+        if self.grade is not None:
+            return self.grade(got, args)
+        if self.answer is None:
+            raise ValueError(f"question {self.name} has neither answer nor grade")
+        if self.compare(got, self.answer(*args)):
+            return None
+        for slip, message in self.slips:
+            try:
+                if self.compare(got, slip(*args)):
+                    return f"you returned {_shown(got)}: {message}"
+            except Exception:  # noqa: BLE001  (a slip may not apply to every case)
+                continue
+        return f"you returned {_shown(got)}: {self.hint}" if self.hint else f"you returned {_shown(got)}"

@@ -1,0 +1,112 @@
+"""What a grading run writes: the student's one-screen table, Gradescope's results.json.
+
+>>> from cnnzoo.grading.engine import QuestionResult
+>>> rows = [QuestionResult("pooling", "max_pool", 2.0, 2.0),
+...         QuestionResult("pooling", "avg_pool", 1.0, 2.0, ["case 2 ([[1]], 1, 1): you returned [[0]]"])]
+>>> print(table(rows, seed=7))
+question                  points
+pooling
+  max_pool                   2/2  ok
+  avg_pool                   1/2  ~  case 2 ([[1]], 1, 1): you returned [[0]]
+  = pooling                  3/4
+TOTAL                        3/4  (seed 7)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Any
+
+from cnnzoo.grading.engine import QuestionResult, summary
+
+__all__ = ["table", "gradescope", "write_atomic"]
+
+
+def _mark(r: QuestionResult) -> str:
+    return "ok" if r.score >= r.max_score - 1e-9 else ("~" if r.score > 0 else "x")
+
+
+def table(results: list[QuestionResult], seed: Any = None, verbose: bool = False) -> str:
+    """One line per question (points, a mark, the first hint), a line per module, the total.
+
+    A module whose every question failed for one reason (not answered yet, does not
+    load) gets that reason once, on its own line.
+    """
+    width = max([len(r.question) for r in results] + [20]) + 2
+    lines = [f"{'question':{width}s}    points"]
+    modules: dict[str, list[QuestionResult]] = {}
+    for r in results:
+        modules.setdefault(r.module, []).append(r)
+    for module, rows in modules.items():
+        got, out_of = sum(r.score for r in rows), sum(r.max_score for r in rows)
+        module_points = f"{_num(got)}/{_num(out_of)}"
+        reasons = {tuple(_brief(r.hints)) for r in rows}
+        reason = next(iter(reasons))
+        if not verbose and len(reasons) == 1 and len(reason) == 1 and got == 0 and "(+" not in reason[0]:
+            lines.append(f"{module:{width}s} {module_points:>9s}  x  {reason[0]} ({len(rows)} question{'s' * (len(rows) > 1)})")
+            continue
+        lines.append(module)
+        for r in rows:
+            hints = r.hints if verbose else _brief(r.hints)
+            points = f"{_num(r.score)}/{_num(r.max_score)}"
+            lines.append(f"  {r.question:{width - 2}s} {points:>9s}  {_mark(r):3s}{hints[0] if hints else ''}".rstrip())
+            lines += [f"{'':{width + 14}s}{h}" for h in hints[1:]]
+        lines.append(f"  {'= ' + module:{width - 2}s} {module_points:>9s}")
+    totals = summary(results)
+    seed_text = f"  (seed {seed})" if seed is not None else ""
+    total = f"{_num(totals['score'])}/{_num(totals['max_score'])}"
+    lines.append(f"{'TOTAL':{width}s} {total:>9s}{seed_text}")
+    return "\n".join(lines)
+
+
+def _num(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def _brief(hints: list[str]) -> list[str]:
+    """One hint: the reason alone when every case failed for it, else the first case's."""
+    if len(hints) <= 1:
+        return hints
+    reasons = {h.split("): ", 1)[-1] for h in hints}
+    if len(reasons) == 1 and len(hints) > 1:
+        return [reasons.pop()]
+    return [hints[0] + f"  (+{len(hints) - 1} more with --grade-verbose)"]
+
+
+def gradescope(results: list[QuestionResult], seed: Any = None, problem: str = "") -> dict[str, Any]:
+    """Gradescope's ``results.json``: totals, the seed, and one test per question.
+
+    ``problem`` (a broken zip, no modules found) goes in the top-level output after the seed.
+    """
+    totals = summary(results)
+    output = f"graded with seed {seed}" if seed is not None else ""
+    return {
+        "score": round(totals["score"], 4),
+        "max_score": round(totals["max_score"], 4),
+        "output": output + (f"\nproblem: {problem}" if problem else ""),
+        "visibility": "visible",
+        "tests": [{"name": f"{r.module}: {r.question}", "score": round(r.score, 4),
+                   "max_score": round(r.max_score, 4), "output": r.text,
+                   "visibility": "after_published" if r.hidden else "visible"} for r in results],
+    }
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> None:
+    write_atomic(path, json.dumps(data, indent=2) + "\n")

@@ -1,0 +1,227 @@
+"""Run one student module in a child process and call its functions with plain data.
+
+The grader (this process) keeps the tests, the reference answers and the report; the
+child holds only the student's module, in an empty temporary folder. Limits are enforced
+from outside: a call past its wall-clock limit gets the child's whole process group
+killed with ``SIGKILL``; memory, CPU time, file size and core dumps are capped with
+``setrlimit`` (hard limits, so the child cannot raise them). A crash, ``os._exit``,
+``SystemExit`` or segfault ends that child only; the next call starts a fresh one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cnnzoo.grading import wire
+
+__all__ = ["Reply", "StudentProcess"]
+
+_CHILD_SOURCE = (Path(__file__).with_name("child.py")).read_text(encoding="utf-8")
+_OUTPUT_CAP = 2000
+_PRELOAD_TIMEOUT = 180.0
+_MEMORY = {"numpy": 2 << 30, "keras": 16 << 30}  # RLIMIT_AS: TensorFlow maps a lot of address space
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One call's outcome: ``status`` is value, error, timeout or crash."""
+
+    status: str
+    value: Any = None
+    message: str = ""
+    output: str = ""
+
+
+class _Output(threading.Thread):
+    """Drain the child's stdout and stderr; keep the first characters of each call's share."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(daemon=True)
+        self.stream, self.kept, self.lock = stream, [], threading.Lock()
+        self.start()
+
+    def run(self) -> None:
+        for chunk in iter(lambda: self.stream.read1(4096), b""):
+            with self.lock:
+                if sum(map(len, self.kept)) < _OUTPUT_CAP:
+                    self.kept.append(chunk.decode("utf-8", "replace"))
+
+    def take(self) -> str:
+        with self.lock:
+            text, self.kept = "".join(self.kept), []
+        return text if len(text) <= _OUTPUT_CAP else text[:_OUTPUT_CAP] + "\n[output cut]"
+
+
+def _package_roots() -> list[str]:
+    """Folders the child may not read: the cnnzoo package and the course folders beside it."""
+    package = Path(__file__).resolve().parents[1]
+    roots = [package]
+    for name in ("solutions", "exercises", "tests"):
+        candidate = package.parent / name
+        if candidate.is_dir():
+            roots.append(candidate)
+    return [str(p) for p in roots]
+
+
+class StudentProcess:
+    """A student module loaded in its own process.
+
+    ``source`` is the module's text; ``allow`` the libraries it may use (NumPy always),
+    imported before any clock starts; ``blocked`` more folders it may not read (the
+    instructor's tests, the report's folder).
+    """
+
+    def __init__(self, module: str, source: str, *, allow: tuple[str, ...] = ("numpy",),
+                 blocked: tuple[str, ...] = (), timeout: float = 5.0) -> None:
+        self.module, self.source, self.timeout = module, source, timeout
+        self.allow = tuple(dict.fromkeys(("numpy", *allow)))
+        self.blocked = tuple(str(Path(p).resolve()) for p in blocked) + tuple(_package_roots())
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.folder: str | None = None
+        self.broken: Reply | None = None  # the module did not load: every call gets this reply
+
+    # ------------------------------------------------------------------ lifecycle
+    def _start(self) -> Reply:
+        self.folder = tempfile.mkdtemp(prefix="cnnzoo-student-")
+        Path(self.folder, f"{self.module}.py").write_text(self.source, encoding="utf-8")
+        cmd_r, cmd_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.folder, "LANG": "C.UTF-8",
+               "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "tensorflow"),
+               "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", _CHILD_SOURCE, str(cmd_r), str(rep_w)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            pass_fds=(cmd_r, rep_w), cwd=self.folder, env=env, start_new_session=True)
+        os.close(cmd_r)
+        os.close(rep_w)
+        self._commands = os.fdopen(cmd_w, "w", encoding="utf-8")
+        self._replies = rep_r
+        self._buffer = b""
+        self._output = _Output(self.proc.stdout)
+        memory = max(_MEMORY.get(lib, 0) for lib in self.allow)
+        hidden = [p for p in sys.path if p and Path(p, "cnnzoo", "__init__.py").is_file()
+                  and not Path(p, "numpy").is_dir()]
+        self._send({"module": self.module, "preload": list(self.allow), "blocked_roots": list(self.blocked),
+                    "blocked_modules": ["cnnzoo", "solutions", "exercises", "conftest", "pytest", "_pytest"],
+                    "hidden_paths": [os.path.realpath(p) for p in hidden],
+                    "rlimits": {"RLIMIT_AS": memory, "RLIMIT_FSIZE": 64 << 20, "RLIMIT_CORE": 0}})
+        ready = self._receive(_PRELOAD_TIMEOUT)
+        if ready.status != "value":
+            self.close()
+            return Reply("crash", message="the grader could not start Python for your module "
+                         f"({ready.message}); tell your instructor", output=ready.output)
+        self._send({"op": "import"})
+        imported = self._receive(self.timeout)  # the module's own import counts
+        if imported.status == "timeout":
+            return Reply("timeout", message=f"importing {self.module}.py took longer than {self.timeout:g} s",
+                         output=imported.output)
+        if imported.status != "value":
+            self.close()
+            return Reply("error", message=f"{self.module}.py does not load: {imported.message}",
+                         output=imported.output)
+        return imported
+
+    def close(self) -> None:
+        """Kill the child's process group and remove its folder."""
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.proc.wait()
+            self._commands.close()
+            os.close(self._replies)
+            self._output.join(timeout=1)
+            self.proc.stdout.close()  # type: ignore[union-attr]
+            self.proc = None
+        if self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+    def __enter__(self) -> StudentProcess:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- protocol
+    def _send(self, message: dict[str, Any]) -> None:
+        self._commands.write(json.dumps(message) + "\n")
+        self._commands.flush()
+
+    def _receive(self, timeout: float) -> Reply:
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.close_after_timeout()
+                return Reply("timeout", message=f"ran longer than {timeout:g} s (an endless loop?)",
+                             output=self._take_output())
+            ready, _, _ = select.select([self._replies], [], [], left)
+            if ready:
+                chunk = os.read(self._replies, 1 << 20)
+                if not chunk:
+                    return self._crashed()
+                self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        output = self._take_output()
+        try:
+            message = json.loads(line)
+            if message.get("op") == "error":
+                kind = str(message.get("kind"))
+                text = f"your code raised {kind}: {message.get('message')}"[:500]
+                if kind in ("SystemExit", "KeyboardInterrupt"):
+                    text = f"your code raised {kind}; return a value instead"
+                elif kind == "missing":
+                    text = str(message.get("message"))[:200]
+                return Reply("error", message=text, output=output)
+            value = wire.decode(message["value"]) if message.get("op") == "value" else None
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            return Reply("error", message=f"the answer could not be read ({err})", output=output)
+        return Reply("value", value=value, output=output)
+
+    def _take_output(self) -> str:
+        time.sleep(0.005)  # let the drain thread catch up with what was printed before the answer
+        return self._output.take() if self.proc is not None else ""
+
+    def close_after_timeout(self) -> None:
+        self._output_tail = self._output.take()
+        self.close()
+
+    def _crashed(self) -> Reply:
+        proc = self.proc
+        assert proc is not None
+        code = proc.wait()
+        output = self._take_output()
+        self.close()
+        if code < 0:
+            how = f"crashed the interpreter ({signal.Signals(-code).name})"
+        else:
+            how = f"ended the Python process (exit code {code}; sys.exit or os._exit?)"
+        return Reply("crash", message=f"your code {how}", output=output)
+
+    # --------------------------------------------------------------------- calls
+    def call(self, function: str, *args: Any) -> Reply:
+        """Call ``module.function(*args)`` in the child; start (and import) it first if needed."""
+        if self.broken is not None:
+            return Reply(self.broken.status, message=self.broken.message)
+        if self.proc is None:
+            started = self._start()
+            if started.status != "value":
+                self.broken = started
+                return started
+        self._send({"op": "call", "function": function, "args": [wire.encode(a) for a in args]})
+        return self._receive(self.timeout)

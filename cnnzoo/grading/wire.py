@@ -1,0 +1,143 @@
+"""What crosses the grading boundary: plain data, decoded strictly on the grader's side.
+
+A student's answer arrives as tagged JSON (see ``child._encode``): ``None``, bools, ints,
+floats, strings, lists, tuples, dicts of those, NumPy arrays as dtype + shape + bytes, and
+a Keras model as its JSON config plus its weights' shapes. Nothing is unpickled, and no
+object from the student ever compares itself: an always-equal object arrives as
+:class:`Rejected` naming its type.
+
+>>> decode({"t": "tuple", "v": [{"t": "int", "v": 28}, {"t": "float", "v": "28.0"}]})
+(28, 28.0)
+>>> decode({"t": "rejected", "type": "builtins.object"})
+Rejected(type='builtins.object')
+>>> encode([1, (2.5, None)])
+{'t': 'list', 'v': [{'t': 'int', 'v': 1}, {'t': 'tuple', 'v': [{'t': 'float', 'v': '2.5'}, {'t': 'none', 'v': None}]}]}
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Rejected", "KerasModel", "encode", "decode", "WireError"]
+
+_MAX_DEPTH = 50
+_DTYPES = {f"{order}{kind}{size}" for order in "<>|" for kind in "iuf" for size in (1, 2, 4, 8)} | {"|b1"}
+
+
+class WireError(ValueError):
+    """The child sent something that is not a well-formed answer."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An answer of a type the grader does not accept (an object, a mock, an int subclass)."""
+
+    type: str
+
+
+@dataclass(frozen=True)
+class KerasModel:
+    """A Keras model as it crossed the boundary: its JSON config and its weights' shapes."""
+
+    config: str
+    weights: tuple[tuple[str, tuple[int, ...], bool], ...]
+
+    @property
+    def keras_total(self) -> int:
+        return sum(math.prod(shape) for _, shape, _ in self.weights)
+
+
+def encode(value: Any) -> dict[str, Any]:
+    """The grader's arguments for a student's function, in the same tagged form."""
+    import numpy as np
+
+    if value is None:
+        return {"t": "none", "v": None}
+    if isinstance(value, (bool, np.bool_)):
+        return {"t": "bool", "v": bool(value)}
+    if isinstance(value, (int, np.integer)):
+        return {"t": "int", "v": int(value)}
+    if isinstance(value, (float, np.floating)):
+        return {"t": "float", "v": repr(float(value))}
+    if isinstance(value, str):
+        return {"t": "str", "v": value}
+    if isinstance(value, (list, tuple)):
+        return {"t": type(value).__name__, "v": [encode(v) for v in value]}
+    if isinstance(value, dict):
+        return {"t": "dict", "v": [[encode(k), encode(v)] for k, v in value.items()]}
+    if isinstance(value, np.ndarray):
+        data = np.ascontiguousarray(value)
+        return {"t": "array", "dtype": data.dtype.str, "shape": list(data.shape),
+                "data": base64.b64encode(data.tobytes()).decode("ascii")}
+    raise TypeError(f"cannot send a {type(value).__name__} to a student's function")
+
+
+def decode(data: Any, depth: int = 0) -> Any:
+    """Rebuild an answer; a malformed message raises :class:`WireError`."""
+    if depth > _MAX_DEPTH or not isinstance(data, dict) or "t" not in data:
+        raise WireError(f"malformed answer: {str(data)[:80]}")
+    t, v = data["t"], data.get("v")
+    if t == "none":
+        return None
+    if t in ("bool", "int", "str"):
+        if type(v) is not {"bool": bool, "int": int, "str": str}[t]:
+            raise WireError(f"malformed {t}: {v!r:.80}")
+        return v
+    if t == "float":
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            raise WireError(f"malformed float: {v!r:.80}") from None
+    if t in ("list", "tuple") and isinstance(v, list):
+        items = [decode(item, depth + 1) for item in v]
+        return items if t == "list" else tuple(items)
+    if t == "dict" and isinstance(v, list):
+        out = {}
+        for pair in v:
+            if not (isinstance(pair, list) and len(pair) == 2):
+                raise WireError("malformed dict item")
+            key = decode(pair[0], depth + 1)
+            try:
+                out[key] = decode(pair[1], depth + 1)
+            except TypeError:
+                raise WireError(f"unhashable dict key {key!r:.80}") from None
+        return out
+    if t == "array":
+        return _array(data)
+    if t == "keras_model":
+        return _keras_model(data)
+    if t == "rejected":
+        return Rejected(str(data.get("type", "?"))[:200])
+    raise WireError(f"unknown answer type {t!r:.40}")
+
+
+def _array(data: dict[str, Any]) -> Any:
+    import numpy as np
+
+    dtype, shape = data.get("dtype"), data.get("shape")
+    if dtype not in _DTYPES or not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
+        raise WireError(f"malformed array: dtype {dtype!r:.20}, shape {shape!r:.40}")
+    try:
+        raw = base64.b64decode(data.get("data", ""), validate=True)
+    except (TypeError, ValueError):
+        raise WireError("malformed array data") from None
+    if len(raw) != math.prod(shape) * np.dtype(dtype).itemsize:
+        raise WireError("array data does not match its shape")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+def _keras_model(data: dict[str, Any]) -> KerasModel:
+    config, weights = data.get("config"), data.get("weights")
+    if not isinstance(config, str) or not isinstance(weights, list):
+        raise WireError("malformed Keras model")
+    try:
+        json.loads(config)
+        rows = tuple((str(path), tuple(int(d) for d in shape), bool(trainable))
+                     for path, shape, trainable in weights)
+    except (TypeError, ValueError):
+        raise WireError("malformed Keras model") from None
+    return KerasModel(config, rows)
