@@ -20,7 +20,7 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -q tests cnnzoo --doctest-modules
-	$(BIN)/python -m pytest -q exercises --against solutions
+	$(BIN)/python -m pytest -q exercises --against solutions --instructor
 	$(BIN)/cnnzoo exercises build --check
 
 bench: $(STAMP)

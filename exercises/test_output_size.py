@@ -23,7 +23,8 @@ def _pixel(r):
 
 
 def _strided(r):
-    return r.randint(5, 80), r.randint(1, 7), r.randint(0, 3), r.randint(2, 4)
+    f = r.randint(1, 7)
+    return r.randint(f, 80), f, r.randint(0, 3), r.randint(2, 4)
 
 
 NO_PLUS_ONE = "count the positions the filter can take, the first one included"

@@ -77,6 +77,15 @@ def test_report_is_gradescope_shaped_and_names_hold_no_answers(graded):
                                                     for q in s.questions]
 
 
+def test_hidden_questions_only_for_the_instructor(tmp_path):
+    report = tmp_path / "r.json"
+    run = pytest_run("exercises/test_output_size.py", "--against", "solutions", "--instructor",
+                     "--grade-json", str(report))
+    tests = {t["name"]: t for t in json.loads(report.read_text())["tests"]}
+    hidden = tests["output_size: strided_output (large inputs)"]
+    assert hidden["visibility"] == "after_published" and hidden["score"] == hidden["max_score"], run.stdout
+
+
 def test_every_exercise_has_a_graded_test_module():
     modules = {p.stem for p in (ROOT / "solutions").glob("*.py")}
     assert modules == set(SUITES) == set(ARITHMETIC) | {"keras_lenet"}
@@ -105,6 +114,16 @@ def test_stub_source_rejects_broken_markers():
 
 
 # ------------------------------------------------------------- cases and fairness
+
+@pytest.mark.parametrize("module", sorted(SUITES))
+def test_every_drawn_case_has_a_reference(module):
+    # 100 gradings' worth of cases: the instructor's reference never fails on a drawn case
+    for seed in range(100):
+        for q in SUITES[module].questions:
+            for args, _ in q.plan(__import__("random").Random(seed)):
+                if q.answer is not None:
+                    q.answer(*args)
+
 
 def test_cases_are_drawn_from_the_seed():
     def cases(seed):
@@ -365,7 +384,9 @@ def test_release_student_folder_grades_stubs_zero(released, tmp_path):
     report = tmp_path / "r.json"
     run = pytest_run(".", "--grade-json", str(report), cwd=folder)
     assert json.loads(report.read_text())["score"] == 0, run.stdout[-2000:]
-    assert {"README.md", "conftest.py", "output_size.py", "test_output_size.py"} <= {p.name for p in folder.iterdir()}
+    names = {p.name for p in folder.iterdir()}
+    assert {"README.md", "conftest.py", "output_size.py", "test_output_size.py"} <= names
+    assert "hidden" not in names and not any("large inputs" in p.read_text() for p in folder.glob("*.py"))
 
 
 def test_autograder_bundle_grades_a_submission(released, tmp_path):
@@ -378,6 +399,7 @@ def test_autograder_bundle_grades_a_submission(released, tmp_path):
         data = course.autograde(folder, tmp_path / f"{name}.json", questions=tmp_path / "source" / "questions",
                                 timeout=10)
         assert (data["score"] == data["max_score"]) if full else data["score"] == 0
+        assert "output_size: strided_output (large inputs)" in {t["name"] for t in data["tests"]}
 
 
 def _class(folder):

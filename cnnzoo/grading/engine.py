@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from cnnzoo.grading.questions import Question
+from cnnzoo.grading.questions import Question, ReferenceFailed
 from cnnzoo.grading.runner import StudentProcess
 
 __all__ = ["QuestionResult", "Suite", "load_suite", "load_suites", "grade_module", "grade_submission",
@@ -117,15 +117,10 @@ def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: 
                 reply = child.call(q.function, *args)
                 if reply.output:
                     outputs.append(reply.output)
-                if reply.status == "value":
-                    hint = q.judge(reply.value, args)
-                elif reply.message.startswith("your code raised NotImplementedError"):
-                    hint = "not answered yet"
-                elif reply.status == "timeout":
-                    timed_out.add(q.function)
-                    hint = f"{reply.message}; {q.function} is not called again in this run"
-                else:
-                    hint = reply.message
+                hint = _hint(q, args, reply, timed_out)
+                if hint is not None and hint.startswith("counted as right"):
+                    result.hints.append(f"{where}: {hint}")
+                    hint = None
                 if hint is None:
                     result.score += points
                 else:
@@ -134,6 +129,21 @@ def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: 
             result.output = "".join(outputs)[:2000]
             results.append(result)
     return results
+
+
+def _hint(q: Question, args: tuple, reply: Any, timed_out: set[str]) -> str | None:
+    """What the student is told about one case; ``None`` when it earns its points."""
+    if reply.status == "value":
+        try:
+            return q.judge(reply.value, args)
+        except ReferenceFailed as err:  # the instructor's reference failed: not the student's fault
+            return f"counted as right: the grader could not check it ({err}); tell your instructor"
+    if reply.message.startswith("your code raised NotImplementedError"):
+        return "not answered yet"
+    if reply.status == "timeout":
+        timed_out.add(q.function)
+        return f"{reply.message}; {q.function} is not called again in this run"
+    return reply.message
 
 
 def grade_submission(suites: list[Suite], sources: dict[str, str | None], *, seed: int | str,

@@ -28,7 +28,7 @@ from typing import Any
 
 from cnnzoo.grading.wire import KerasModel, Rejected
 
-__all__ = ["Question", "same", "LECTURE_SHARE"]
+__all__ = ["Question", "same", "LECTURE_SHARE", "ReferenceFailed"]
 
 LECTURE_SHARE = 0.2  # the slides' own examples are worth at most this share of a question
 
@@ -60,10 +60,17 @@ def same(got: Any, expected: Any, rtol: float = 1e-6, atol: float = 1e-9) -> boo
     raise TypeError(f"cannot compare with a reference of type {type(expected).__name__}")
 
 
+class ReferenceFailed(Exception):
+    """The instructor's reference raised on a case: the grader's fault, not the student's."""
+
+
 def _shown(value: Any) -> str:
     if isinstance(value, KerasModel):
         return "a Keras model"
-    text = repr(value.tolist() if hasattr(value, "tolist") else value)
+    try:
+        text = repr(value.tolist() if hasattr(value, "tolist") else value)
+    except (ValueError, RecursionError, MemoryError):
+        return f"a {type(value).__name__} too large to show"
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -120,10 +127,21 @@ class Question:
         if isinstance(got, Rejected):
             return f"you returned a {got.type}; return {self.expects}"
         if self.grade is not None:
-            return self.grade(got, args)
+            try:
+                return self.grade(got, args)
+            except Exception as err:  # noqa: BLE001  (whatever the answer holds, it is a wrong answer)
+                return f"your answer could not be checked ({type(err).__name__}); return {self.expects}"
         if self.answer is None:
             raise ValueError(f"question {self.name} has neither answer nor grade")
-        if self.compare(got, self.answer(*args)):
+        try:
+            expected = self.answer(*args)
+        except Exception as err:
+            raise ReferenceFailed(f"{type(err).__name__}: {err}") from err
+        try:
+            right = self.compare(got, expected)
+        except Exception:  # noqa: BLE001  (an answer too large or too odd to compare is not right)
+            right = False
+        if right:
             return None
         for slip, message in self.slips:
             try:

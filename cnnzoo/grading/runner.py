@@ -2,9 +2,9 @@
 
 The grader (this process) keeps the tests, the reference answers and the report; the
 child holds only the student's module, in an empty temporary folder. Limits are enforced
-from outside: a call past its wall-clock limit gets the child's whole process group
-killed with ``SIGKILL``; memory, CPU time, file size and core dumps are capped with
-``setrlimit`` (hard limits, so the child cannot raise them). A crash, ``os._exit``,
+from outside: a call past its wall-clock limit, or past as many seconds of CPU time (all
+threads together), gets the child's process group killed with ``SIGKILL``; memory, file
+size and core dumps are capped with ``setrlimit`` (hard limits, so the child cannot raise them). A crash, ``os._exit``,
 ``SystemExit`` or segfault ends that child only; the next call starts a fresh one.
 """
 
@@ -31,6 +31,7 @@ __all__ = ["Reply", "StudentProcess"]
 _CHILD_SOURCE = (Path(__file__).with_name("child.py")).read_text(encoding="utf-8")
 _OUTPUT_CAP = 2000
 _PRELOAD_TIMEOUT = 180.0
+_MAX_ANSWER = 64 << 20  # bytes of one encoded answer
 _MEMORY = {"numpy": 2 << 30, "keras": 16 << 30}  # RLIMIT_AS: TensorFlow maps a lot of address space
 
 
@@ -162,20 +163,33 @@ class StudentProcess:
         self._commands.write(json.dumps(message) + "\n")
         self._commands.flush()
 
+    def _cpu_seconds(self) -> float:
+        """The child's CPU time so far (all its threads), from /proc; 0 where there is none."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()  # type: ignore[union-attr]
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
     def _receive(self, timeout: float) -> Reply:
         deadline = time.monotonic() + timeout
+        cpu_start = self._cpu_seconds()
         while b"\n" not in self._buffer:
             left = deadline - time.monotonic()
-            if left <= 0:
+            cpu = self._cpu_seconds() - cpu_start
+            if left <= 0 or cpu > timeout:
+                what = f"used more than {timeout:g} s of CPU" if cpu > timeout else f"ran longer than {timeout:g} s"
                 self.close_after_timeout()
-                return Reply("timeout", message=f"ran longer than {timeout:g} s (an endless loop?)",
-                             output=self._take_output())
-            ready, _, _ = select.select([self._replies], [], [], left)
+                return Reply("timeout", message=f"{what} (an endless loop?)", output=self._take_output())
+            ready, _, _ = select.select([self._replies], [], [], min(left, 0.2))
             if ready:
                 chunk = os.read(self._replies, 1 << 20)
                 if not chunk:
                     return self._crashed()
                 self._buffer += chunk
+                if len(self._buffer) > _MAX_ANSWER:
+                    self.close()
+                    return Reply("error", message=f"your answer is larger than {_MAX_ANSWER >> 20} MiB encoded")
         line, self._buffer = self._buffer.split(b"\n", 1)
         output = self._take_output()
         try:
@@ -189,8 +203,8 @@ class StudentProcess:
                     text = str(message.get("message"))[:200]
                 return Reply("error", message=text, output=output)
             value = wire.decode(message["value"]) if message.get("op") == "value" else None
-        except (ValueError, KeyError, TypeError, AttributeError) as err:
-            return Reply("error", message=f"the answer could not be read ({err})", output=output)
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
+            return Reply("error", message=f"the answer could not be read ({type(err).__name__})", output=output)
         return Reply("value", value=value, output=output)
 
     def _take_output(self) -> str:
@@ -198,7 +212,6 @@ class StudentProcess:
         return self._output.take() if self.proc is not None else ""
 
     def close_after_timeout(self) -> None:
-        self._output_tail = self._output.take()
         self.close()
 
     def _crashed(self) -> Reply:
