@@ -9,11 +9,11 @@ heads, fine-tuning and several GPUs, done the right way by default.
 - :func:`train_head`, :func:`attach_head`, :func:`fine_tune` (BatchNormalization stays in
   inference mode), :func:`strategy` (MirroredStrategy over the GPUs), :func:`device`.
 
-Scaling past one machine: the same code runs under
-``tf.distribute.MultiWorkerMirroredStrategy()``; set ``TF_CONFIG`` on every worker, e.g.
-``{"cluster": {"worker": ["host1:12345", "host2:12345"]}, "task": {"type": "worker", "index": 0}}``,
-build the backbone and head inside ``strategy.scope()``, and give ``fit`` the global batch
-(per-replica batch times ``strategy.num_replicas_in_sync``).
+Past one machine: set ``TF_CONFIG`` on every worker, e.g.
+``{"cluster": {"worker": ["host1:12345", "host2:12345"]}, "task": {"type": "worker", "index": 0}}``;
+:func:`strategy` then gives a ``MultiWorkerMirroredStrategy``, :func:`cnnzoo.distributed.fit`
+trains under it (checkpointed, resumable) and :func:`cnnzoo.distributed.extract_features`
+splits the activation cache between the workers.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import numpy as np
 
 __all__ = ["BACKBONES", "BackboneInfo", "WeightsUnavailable", "backbone", "device",
            "use_mixed_precision", "extract_features", "train_head", "attach_head", "fine_tune",
-           "strategy", "weights_dir", "list_weights", "import_weights", "demo"]
+           "strategy", "weights_dir", "list_weights", "import_weights", "demo", "cache_path", "fit"]
 
 
 @dataclass(frozen=True)
@@ -244,11 +244,17 @@ def use_mixed_precision(enable: Optional[bool] = None) -> bool:
 
 
 def strategy(devices: Optional[list[str]] = None) -> Any:
-    """``MirroredStrategy`` over the visible GPUs (or ``devices``), else the default strategy.
-    Build models and optimizers in ``strategy().scope()``; scale the batch by
-    ``num_replicas_in_sync``."""
+    """The strategy for this machine or cluster: ``MultiWorkerMirroredStrategy`` when
+    ``TF_CONFIG`` lists more than one worker, else ``MirroredStrategy`` over the visible
+    GPUs (or ``devices``), else the default strategy. Call it first, before other
+    TensorFlow work; train with :func:`cnnzoo.distributed.fit` (Keras' ``fit`` fails under
+    the multi-worker strategy), giving it the global batch."""
     import tensorflow as tf
 
+    from cnnzoo.distributed import worker_info
+
+    if devices is None and worker_info()[1] > 1:
+        return tf.distribute.MultiWorkerMirroredStrategy()
     if devices is not None:
         return tf.distribute.MirroredStrategy(devices)
     gpus = _gpus()
@@ -322,7 +328,10 @@ def _batches(source: Any, batch_size: int, size: tuple[int, int]) -> Iterator[tu
             yield np.asarray(batch), None
 
 
-def _load_cache(path: str) -> Optional[dict[str, np.ndarray]]:
+def load_cache(path: str) -> Optional[dict[str, np.ndarray]]:
+    """The cached arrays at ``path``, or ``None`` when it is missing, truncated or corrupt."""
+    if not os.path.exists(path):
+        return None
     try:
         with np.load(path, allow_pickle=False) as data:
             content = {k: data[k] for k in data.files}
@@ -334,7 +343,8 @@ def _load_cache(path: str) -> Optional[dict[str, np.ndarray]]:
         return None
 
 
-def _save_cache(path: str, content: dict[str, np.ndarray]) -> None:
+def save_cache(path: str, content: dict[str, np.ndarray]) -> None:
+    """Write features (and labels) with their checksum, atomically (a temporary file, then a rename)."""
     folder = os.path.dirname(path)
     os.makedirs(folder, exist_ok=True)
     buffer = io.BytesIO()
@@ -348,6 +358,18 @@ def _save_cache(path: str, content: dict[str, np.ndarray]) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def cache_path(model: Any, images: Any, cache_dir: str) -> str:
+    """Where :func:`extract_features` keeps the features of ``images``: a key of the model,
+    its weights, input size, preprocessing, pooling and the images themselves."""
+    info = getattr(model, "_cnnzoo_backbone", None)
+    if info is None:
+        raise ValueError("stored activations need a model made by cnnzoo.transfer.backbone(...)")
+    parts = [info.constructor, _fingerprint(model), str(model.input_shape), info.module,
+             str(model.output_shape), _images_key(_source(images))]
+    key = hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+    return os.path.join(os.fspath(cache_dir), f"{info.constructor.lower()}-{key}.npz")
 
 
 def extract_features(model: Any, images: Any, cache_dir: Optional[str] = None, batch_size: int = 32,
@@ -372,11 +394,8 @@ def extract_features(model: Any, images: Any, cache_dir: Optional[str] = None, b
     size = tuple(model.input_shape[1:3])
     path = None
     if cache_dir is not None:
-        parts = [info.constructor, _fingerprint(model), str(model.input_shape), info.module,
-                 str(model.output_shape), _images_key(source)]
-        key = hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
-        path = os.path.join(os.fspath(cache_dir), f"{info.constructor.lower()}-{key}.npz")
-        cached = _load_cache(path) if os.path.exists(path) else None
+        path = cache_path(model, source, cache_dir)
+        cached = load_cache(path)
         if cached is not None:
             return (cached["features"], cached["labels"]) if "labels" in cached else cached["features"]
     preprocess = _preprocess(info)
@@ -394,11 +413,18 @@ def extract_features(model: Any, images: Any, cache_dir: Optional[str] = None, b
     if labels:
         content["labels"] = np.concatenate(labels)
     if path is not None:
-        _save_cache(path, content)
+        save_cache(path, content)
     return (feats, content["labels"]) if labels else feats
 
 
 # ----------------------------------------------------------------- heads, fine-tuning
+
+
+def fit(model: Any, data: Any, **options: Any) -> Any:
+    """:func:`cnnzoo.distributed.fit`: train under any ``tf.distribute`` strategy, checkpointed."""
+    from cnnzoo.distributed import fit as _fit
+
+    return _fit(model, data, **options)
 
 
 def train_head(features: Any, labels: Any, num_classes: Optional[int] = None, kind: str = "dense",
