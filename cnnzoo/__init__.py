@@ -22,17 +22,10 @@ from cnnzoo.summary import Row, Summary, check_params, summarize
 
 __version__ = "0.1.0"
 
-# Names served lazily: attribute -> module that defines it (imports Keras).
-_LAZY = {
-    "lenet5": "cnnzoo.models",
-    "alexnet": "cnnzoo.models",
-    "vgg11": "cnnzoo.models",
-    "vgg13": "cnnzoo.models",
-    "vgg16": "cnnzoo.models",
-    "vgg19": "cnnzoo.models",
-    "get_model": "cnnzoo.models",
-}
-_LAZY_MODULES = {"models", "data", "ops", "viz", "training", "grading", "layers", "transfer"}
+# Names served lazily (they import Keras): a builder per registered model, and get_model.
+_LAZY = {name: "cnnzoo.models" for name in [*list_models(), "get_model"]}
+_LAZY_MODULES = {"models", "data", "ops", "viz", "training", "grading", "layers", "transfer", "distributed",
+                 "demo", "weights"}
 
 __all__ = [
     "arithmetic", "summarize", "check_params", "Summary", "Row", "list_models", "get_spec",

@@ -75,33 +75,10 @@ def _cmd_size(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo_sizes() -> None:
-    print("Worked output sizes from the lecture")
-    print("  valid 5x5 filter on 32x32:        ", ar.conv_output_size(32, 5, explain=True))
-    chain, n = [], 32
-    while n >= 5:
-        n = ar.conv_output_size(n, 5)
-        chain.append(n)
-    print("  repeated 5x5 from 32:             ", ", ".join(map(str, chain)),
-          f"(a 5x5 filter no longer fits {n}x{n}: 1x1 is never reached)")
-    print("  padding 1, stride 2, 5x5 by 3x3:  ", ar.conv_output_size(5, 3, 1, 2, explain=True))
-    print("  'same' padding for a 5x5 filter:  ", ar.same_padding(5, explain=True))
-    print("  max pool 2x2 stride 2 on 28:      ", ar.pool_output_size(28, 2, explain=True))
-    print("  MLP on a 108-megapixel RGB image: ",
-          ar.dense_params(108_000_000 * 3, 100, explain=True), "parameters;",
-          f"{ar.param_bytes(ar.dense_params(108_000_000 * 3, 100)) / 1e9:.1f} GB at float32")
-    grid = ar.pixel_usage(5, 3)
-    print(f"  5x5 input, 3x3 filter: corner pixel used {grid[0][0]} time, centre {grid[2][2]} times")
-    print()
-
-
 def _cmd_demo(args: argparse.Namespace) -> int:
-    _demo_sizes()
-    for name in ("lenet5", "vgg16"):
-        print(summarize(name))
-        print()
-    for step in _DEMO_STEPS:
-        step(args)
+    from cnnzoo import demo
+
+    demo.run(args.out, quick=args.quick)
     return 0
 
 
@@ -147,67 +124,36 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
 
 
 def _cmd_figures(args: argparse.Namespace) -> int:
-    from cnnzoo.viz import write_all
+    from cnnzoo.demo import figures
 
-    paths = write_all(args.out, getattr(args, "trained", None))
+    paths = figures(args.out)
     print(f"{len(paths)} figures written to {os.path.abspath(args.out)}:")
     for path in paths:
         print("  " + path)
     return 0
 
 
-def _demo_train_and_figures(args: argparse.Namespace) -> None:
-    if args.quick:
-        return
-    from cnnzoo.training import train
-
-    print("Training LeNet-5 (lecture) on scikit-learn's digits, 32x32x1")
-    result = train("lenet5", out=args.out)
-    print(f"test accuracy {result.test_accuracy:.2%} in {result.seconds:.1f} s; curves: {result.figure}\n")
-    _cmd_figures(argparse.Namespace(out=args.out, trained=result))
-    print()
-
-
 def _cmd_weights(args: argparse.Namespace) -> int:
-    from cnnzoo import transfer
+    from cnnzoo import weights
 
     if args.action == "import":
         if not args.file:
             raise ValueError("cnnzoo weights import needs a FILE")
-        print("placed", transfer.import_weights(args.file))
+        print("placed", weights.import_weights(args.file))
         return 0
-    files = transfer.list_weights()
-    print(f"weights in {transfer.weights_dir()}:" if files else f"no weight files in {transfer.weights_dir()}")
+    files = weights.list_weights()
+    print(f"weights in {weights.weights_dir()}:" if files else f"no weight files in {weights.weights_dir()}")
     for name, size in files:
         print(f"  {name}  {size / 1e6:.1f} MB")
     return 0
 
 
 def _cmd_transfer_demo(args: argparse.Namespace) -> int:
-    from cnnzoo import transfer
+    from cnnzoo import demo
 
-    r = transfer.demo(args.out, size=args.size)
-    print(f"transfer learning on {r['device']}: MobileNetV2 {args.size}x{args.size}, weights from {r['weights']}")
-    print(f"  features: {r['features']} per image; extracted in {r['extract_seconds']:.1f} s, "
-          f"read back from the cache in {r['cached_seconds']:.2f} s "
-          f"({r['extract_seconds'] / max(r['cached_seconds'], 1e-9):.0f}x)")
-    print(f"  test accuracy: dense head {r['dense_accuracy']:.2%}, logistic regression on the features "
-          f"{r['logistic_accuracy']:.2%}, logistic regression on raw pixels {r['pixels_accuracy']:.2%}")
-    print(f"  t-SNE of the features: {r['figure']}")
-    if r["weights"] != "ImageNet":
-        print("  ImageNet weights are not reachable here, so the backbone is random (its BatchNormalization\n"
-              "  statistics estimated on the images): random features carry little, which is why transfer\n"
-              "  learning starts from pretrained weights. Place them with: cnnzoo weights import FILE")
+    for line in demo.transfer_lines(demo.transfer_learning(args.out, size=args.size), args.size):
+        print(line)
     return 0
-
-
-def _demo_transfer(args: argparse.Namespace) -> None:
-    if not args.quick:
-        _cmd_transfer_demo(argparse.Namespace(out=args.out, size=96))
-
-
-# Steps after the summaries, in order (training and figures, transfer learning).
-_DEMO_STEPS: list[Any] = [_demo_train_and_figures, _demo_transfer]
 
 
 def build_parser() -> argparse.ArgumentParser:

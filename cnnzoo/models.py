@@ -11,16 +11,16 @@ ValueError: input_shape (8, 8, 1) is too small for lenet5: layer 'conv2' (Conv2D
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import keras
 
 from cnnzoo import layers as zoo_layers
-from cnnzoo.specs import ModelSpec, get_spec, list_models
+from cnnzoo import weights as zoo_weights
+from cnnzoo.specs import ModelSpec, get_spec
 from cnnzoo.summary import summarize
 
-__all__ = ["build", "get_model", "lenet5", "alexnet", "vgg11", "vgg13", "vgg16", "vgg19"]
+__all__ = ["build", "get_model", "load_weights", "lenet5", "alexnet", "vgg11", "vgg13", "vgg16", "vgg19"]
 
 
 def _make_layer(layer: dict[str, Any]) -> keras.layers.Layer:
@@ -45,14 +45,36 @@ def build(spec: ModelSpec) -> keras.Model:
     return keras.Model(inputs, x, name=name)
 
 
-def get_model(name: str, **kwargs: Any) -> keras.Model:
-    """Build the registered model ``name`` (see :func:`cnnzoo.list_models`) with ``kwargs``."""
-    builders = {"lenet5": lenet5, "alexnet": alexnet, "vgg11": vgg11, "vgg13": vgg13,
-                "vgg16": vgg16, "vgg19": vgg19}
-    key = name.lower().replace("-", "").replace("_", "")
-    if key not in builders:
-        raise ValueError(f"unknown model {name!r}; registered models: {', '.join(list_models())}")
-    return builders[key](**kwargs)
+def get_model(name: str, *, weights: Any = None, **options: Any) -> keras.Model:
+    """Build the registered model ``name`` (see :func:`cnnzoo.list_models`): the spec made
+    with ``options``, then ``weights`` (None, ``"imagenet"`` where keras.applications has
+    them, or a ``.weights.h5`` / ``.keras`` file).
+
+    >>> get_model("VGG-11", input_shape=(32, 32, 3), num_classes=10).count_params()
+    28144010
+    """
+    spec = get_spec(name, **options)
+    model = build(spec)
+    return model if weights is None else load_weights(model, weights, spec)
+
+
+def load_weights(model: keras.Model, weights: Any, spec: ModelSpec) -> keras.Model:
+    """Put ``weights`` into a zoo model: ``"imagenet"`` where keras.applications has them
+    (plain VGG-16 and VGG-19), or a file (see :mod:`cnnzoo.weights`)."""
+    source = zoo_weights.check(weights)
+    if source != "imagenet":
+        return zoo_weights.load_file(model, source)
+    reference = getattr(keras.applications, spec.name.upper(), None)
+    if reference is None or spec.options.get("batch_norm"):
+        raise ValueError(f"keras.applications has ImageNet weights for plain VGG16 and VGG19 only; "
+                         f"got {spec.name}{' with batch_norm' if spec.options.get('batch_norm') else ''}")
+    if spec.options.get("include_top") and spec.options.get("num_classes") != 1000:
+        raise ValueError(f"ImageNet weights with the top need num_classes=1000; got {spec.options['num_classes']}")
+    with zoo_weights.fail_fast_downloads(spec.name.upper()):
+        source_model = reference(weights="imagenet", include_top=spec.options["include_top"],
+                                 input_shape=spec.input_shape)
+    zoo_weights.copy_by_name(source_model, model)
+    return model
 
 
 def lenet5(input_shape: tuple[int, int, int] = (32, 32, 1), num_classes: int = 10,
@@ -60,65 +82,27 @@ def lenet5(input_shape: tuple[int, int, int] = (32, 32, 1), num_classes: int = 1
     """LeNet-5: ``"lecture"`` (61,706 parameters) or ``"paper"`` (LeCun et al. 1998:
     60,000 trainable + 840 fixed RBF prototypes; its output is distances, lower is closer).
     """
-    return build(get_spec("lenet5", input_shape=input_shape, num_classes=num_classes,
-                          variant=variant))
+    return get_model("lenet5", input_shape=input_shape, num_classes=num_classes, variant=variant)
 
 
 def alexnet(input_shape: tuple[int, int, int] = (227, 227, 3), num_classes: int = 1000,
             variant: str = "single") -> keras.Model:
     """AlexNet: ``"single"`` stream (62,378,344) or the ``"paper"``'s two towers (60,965,224)."""
-    return build(get_spec("alexnet", input_shape=input_shape, num_classes=num_classes,
-                          variant=variant))
-
-
-def _vgg(depth: int, input_shape: tuple[int, int, int], num_classes: int, include_top: bool,
-         weights: str | os.PathLike | None, batch_norm: bool) -> keras.Model:
-    model = build(get_spec(f"vgg{depth}", input_shape=input_shape, num_classes=num_classes,
-                           include_top=include_top, batch_norm=batch_norm))
-    if weights is None:
-        return model
-    if weights == "imagenet":
-        reference = getattr(keras.applications, f"VGG{depth}", None)
-        if reference is None or batch_norm:
-            raise ValueError(f"keras.applications has ImageNet weights for plain VGG16 and VGG19 "
-                             f"only; got vgg{depth}{' with batch_norm' if batch_norm else ''}")
-        if include_top and num_classes != 1000:
-            raise ValueError(f"ImageNet weights with the top need num_classes=1000; got {num_classes}")
-        source = reference(weights="imagenet", include_top=include_top, input_shape=input_shape)
-        _copy_weights(source, model)
-        return model
-    path = os.fspath(weights)
-    if not os.path.exists(path):
-        raise ValueError(f"weights must be None, 'imagenet' or an existing file; got {path!r}")
-    if path.endswith(".keras"):
-        _copy_weights(keras.models.load_model(path, custom_objects=zoo_layers.CUSTOM_OBJECTS), model)
-    else:
-        model.load_weights(path)
-    return model
-
-
-def _copy_weights(source: keras.Model, target: keras.Model) -> None:
-    """Copy weights layer by layer, by name; every weighted target layer must be found."""
-    for layer in target.layers:
-        if not layer.weights:
-            continue
-        try:
-            src = source.get_layer(layer.name)
-        except ValueError:
-            raise ValueError(f"the weights have no layer named {layer.name!r}") from None
-        layer.set_weights(src.get_weights())
+    return get_model("alexnet", input_shape=input_shape, num_classes=num_classes, variant=variant)
 
 
 def vgg11(input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000,
           include_top: bool = True, weights: Any = None, batch_norm: bool = False) -> keras.Model:
     """VGG-11 (configuration A): 132,863,336 parameters with the top."""
-    return _vgg(11, input_shape, num_classes, include_top, weights, batch_norm)
+    return get_model("vgg11", input_shape=input_shape, num_classes=num_classes, include_top=include_top,
+                     weights=weights, batch_norm=batch_norm)
 
 
 def vgg13(input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000,
           include_top: bool = True, weights: Any = None, batch_norm: bool = False) -> keras.Model:
     """VGG-13 (configuration B): 133,047,848 parameters with the top."""
-    return _vgg(13, input_shape, num_classes, include_top, weights, batch_norm)
+    return get_model("vgg13", input_shape=input_shape, num_classes=num_classes, include_top=include_top,
+                     weights=weights, batch_norm=batch_norm)
 
 
 def vgg16(input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000,
@@ -129,10 +113,12 @@ def vgg16(input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 
     file: a ``.weights.h5`` saved from this model or from ``keras.applications.VGG16``,
     or a ``.keras`` model whose layers carry the same names.
     """
-    return _vgg(16, input_shape, num_classes, include_top, weights, batch_norm)
+    return get_model("vgg16", input_shape=input_shape, num_classes=num_classes, include_top=include_top,
+                     weights=weights, batch_norm=batch_norm)
 
 
 def vgg19(input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000,
           include_top: bool = True, weights: Any = None, batch_norm: bool = False) -> keras.Model:
     """VGG-19 (configuration E), layer for layer ``keras.applications.VGG19``: 143,667,240."""
-    return _vgg(19, input_shape, num_classes, include_top, weights, batch_norm)
+    return get_model("vgg19", input_shape=input_shape, num_classes=num_classes, include_top=include_top,
+                     weights=weights, batch_norm=batch_norm)

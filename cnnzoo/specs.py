@@ -14,12 +14,12 @@ repeating it. Nothing here imports TensorFlow.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ModelSpec", "list_models", "get_spec", "register_model", "C3_TABLE", "VGG_CFGS"]
+__all__ = ["ModelSpec", "list_models", "get_spec", "register_model", "canonical_name", "is_registered",
+           "C3_TABLE", "VGG_CFGS"]
 
 Layer = dict[str, Any]
 
@@ -65,8 +65,25 @@ def _first(value: Any) -> int:
 _REGISTRY: dict[str, Callable[..., ModelSpec]] = {}
 
 
+def canonical_name(name: Any) -> str:
+    """The registry's key for a model name: lower case, without ``-`` and ``_``.
+
+    >>> canonical_name("VGG-16"), canonical_name("lenet_5")
+    ('vgg16', 'lenet5')
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"model name must be a string; got {type(name).__name__}")
+    return name.lower().replace("-", "").replace("_", "")
+
+
+def is_registered(name: Any) -> bool:
+    """Whether ``name`` (any spelling :func:`canonical_name` accepts) names a registered model."""
+    return isinstance(name, str) and canonical_name(name) in _REGISTRY
+
+
 def register_model(name: str) -> Callable[[Callable[..., ModelSpec]], Callable[..., ModelSpec]]:
     """Add a spec function to the registry under ``name``; a second registration raises."""
+    name = canonical_name(name)
 
     def add(fn: Callable[..., ModelSpec]) -> Callable[..., ModelSpec]:
         if name in _REGISTRY:
@@ -84,9 +101,7 @@ def list_models() -> list[str]:
 
 def get_spec(name: str, **kwargs: Any) -> ModelSpec:
     """The spec registered under ``name``, made with ``kwargs`` (variant, input_shape, ...)."""
-    if not isinstance(name, str):
-        raise TypeError(f"model name must be a string; got {type(name).__name__}")
-    key = name.lower().replace("-", "").replace("_", "")
+    key = canonical_name(name)
     if key not in _REGISTRY:
         raise ValueError(f"unknown model {name!r}; registered models: {', '.join(list_models())}")
     return _REGISTRY[key](**kwargs)
@@ -267,5 +282,25 @@ def vgg_spec(depth: int, input_shape: tuple[int, int, int] = (224, 224, 3),
     return ModelSpec(f"vgg{depth}", layers, "bn" if batch_norm else "", opts)
 
 
-for _depth in VGG_CFGS:
-    register_model(f"vgg{_depth}")(functools.partial(vgg_spec, _depth))
+@register_model("vgg11")
+def vgg11_spec(**options: Any) -> ModelSpec:
+    """VGG-11, configuration A of Simonyan and Zisserman (2015)."""
+    return vgg_spec(11, **options)
+
+
+@register_model("vgg13")
+def vgg13_spec(**options: Any) -> ModelSpec:
+    """VGG-13, configuration B."""
+    return vgg_spec(13, **options)
+
+
+@register_model("vgg16")
+def vgg16_spec(**options: Any) -> ModelSpec:
+    """VGG-16, configuration D (``keras.applications.VGG16``)."""
+    return vgg_spec(16, **options)
+
+
+@register_model("vgg19")
+def vgg19_spec(**options: Any) -> ModelSpec:
+    """VGG-19, configuration E (``keras.applications.VGG19``)."""
+    return vgg_spec(19, **options)

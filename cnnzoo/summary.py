@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Optional, Union
 
 from cnnzoo.count import LayerCount, Shape, UnknownLayer, count_layer
-from cnnzoo.specs import ModelSpec, get_spec, list_models
+from cnnzoo.specs import ModelSpec, get_spec, is_registered, list_models
 
 __all__ = ["Row", "Summary", "summarize", "check_params"]
 
@@ -485,7 +485,7 @@ def summarize(model: Any, *, depth: Optional[int] = None, **spec_options: Any) -
         raise ValueError(f"depth must be None or a non-negative integer; got {depth!r}")
     if isinstance(model, ModelSpec):
         spec = model
-    elif isinstance(model, str) and model.lower().replace("-", "").replace("_", "") in list_models():
+    elif is_registered(model):
         spec = get_spec(model, **spec_options)
     else:
         spec = None

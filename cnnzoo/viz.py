@@ -21,7 +21,7 @@ from cnnzoo import ops
 
 __all__ = ["plot_history", "convolution_steps", "pooling_steps", "pixel_usage_map", "edge_maps",
            "edge_detection", "filters_and_feature_maps", "hidden_features", "embed", "embedding",
-           "architecture", "write_all", "LECTURE_X", "LECTURE_K", "EDGE_FILTERS"]
+           "architecture", "LECTURE_X", "LECTURE_K", "EDGE_FILTERS"]
 
 #: The lecture's 5x5 input and 3x3 filter.
 LECTURE_X = np.array([[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]],
@@ -317,52 +317,3 @@ def architecture(summary: Any, path: Optional[str] = None) -> Any:
     ax.axis("off")
     ax.set_title(f"{summary.name}: {summary.total:,} parameters")
     return _save(fig, path)
-
-
-# --------------------------------------------------------------------- all figures
-
-
-def write_all(out: str = "figures", trained: Any = None, progress: bool = True) -> list[str]:
-    """Write every figure of the lecture into ``out``; return the paths.
-
-    ``trained`` is a :class:`cnnzoo.training.TrainResult` of LeNet-5 (trained here when
-    not given) for the filters, feature maps and embeddings before and after training.
-    """
-    from tqdm.auto import tqdm
-
-    from cnnzoo.summary import summarize
-
-    os.makedirs(out, exist_ok=True)
-
-    def lenet_figures(path_maps: str, path_embed: str) -> None:
-        nonlocal trained
-        if trained is None:
-            from cnnzoo.training import train
-
-            trained = train("lenet5", out=out, progress=False)
-        from cnnzoo.models import lenet5
-
-        (_, _), (x_test, y_test) = trained.data
-        filters_and_feature_maps(trained.model, x_test[0], path=path_maps)
-        untrained = lenet5()
-        embedding({"before training": hidden_features(untrained, x_test),
-                   "after training": hidden_features(trained.model, x_test)}, y_test, path=path_embed)
-
-    jobs = [
-        ("convolution_steps.png", lambda p: convolution_steps(path=p)),
-        ("convolution_padding1_stride2.png", lambda p: convolution_steps(padding=1, stride=2, path=p)),
-        ("max_pooling.png", lambda p: pooling_steps(kind="max", path=p)),
-        ("average_pooling.png", lambda p: pooling_steps(kind="avg", path=p)),
-        ("pixel_usage.png", lambda p: pixel_usage_map(path=p)),
-        ("edge_detection.png", lambda p: edge_detection(path=p)),
-        ("lenet5_architecture.png", lambda p: architecture(summarize("lenet5"), path=p)),
-        ("vgg16_architecture.png", lambda p: architecture(summarize("vgg16"), path=p)),
-        ("lenet5_filters_and_maps.png", lambda p: lenet_figures(p, os.path.join(out, "lenet5_embedding.png"))),
-    ]
-    written = []
-    for name, job in tqdm(jobs, desc="figures", unit="fig", disable=not progress):
-        path = os.path.join(out, name)
-        job(path)
-        written.append(path)
-    written.append(os.path.join(out, "lenet5_embedding.png"))
-    return written

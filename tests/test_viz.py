@@ -96,7 +96,9 @@ def test_embedding_has_one_point_per_test_image(lenet_and_digits, tmp_path):
 
 
 def test_write_all_writes_every_figure(lenet_and_digits, tmp_path):
-    paths = viz.write_all(str(tmp_path / "figs"), trained=lenet_and_digits, progress=False)
+    from cnnzoo.demo import figures
+
+    paths = figures(str(tmp_path / "figs"), trained=lenet_and_digits, progress=False)
     assert len(paths) == 10
     assert all(_saved(Path(p)) for p in paths)
 

@@ -1,0 +1,70 @@
+"""What runs the work: the GPUs (memory growth on), mixed precision where it gains, and
+the ``tf.distribute`` strategy for this machine or cluster."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+__all__ = ["device", "use_mixed_precision", "strategy"]
+
+
+_GPU_SETUP: dict[str, Any] = {"done": False}
+
+
+def _gpus() -> list[Any]:
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if not _GPU_SETUP["done"]:
+        for gpu in gpus:
+            try:
+                tf.config.experimental.set_memory_growth(gpu, True)
+            except (RuntimeError, ValueError):
+                pass  # TensorFlow already initialised the device: keep its setting
+        _GPU_SETUP["done"] = True
+    return gpus
+
+
+def device() -> str:
+    """What the work runs on: ``"GPU: <name>, ..."`` or ``"CPU"`` (memory growth enabled once)."""
+    import tensorflow as tf
+
+    gpus = _gpus()
+    if not gpus:
+        return "CPU"
+    names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
+    return "GPU: " + ", ".join(names)
+
+
+def use_mixed_precision(enable: Optional[bool] = None) -> bool:
+    """Set Keras' ``mixed_float16`` policy on GPUs that gain from it (compute capability
+    7.0 or newer: tensor cores), ``float32`` otherwise; return whether it is on.
+    ``enable=False`` forces float32; ``True`` asks for it (still refused on the CPU)."""
+    import keras
+    import tensorflow as tf
+
+    gain = any(tf.config.experimental.get_device_details(g).get("compute_capability", (0, 0)) >= (7, 0)
+               for g in _gpus())
+    on = gain if enable is None else (bool(enable) and gain)
+    keras.mixed_precision.set_global_policy("mixed_float16" if on else "float32")
+    return on
+
+
+def strategy(devices: Optional[list[str]] = None) -> Any:
+    """The strategy for this machine or cluster: ``MultiWorkerMirroredStrategy`` when
+    ``TF_CONFIG`` lists more than one worker, else ``MirroredStrategy`` over the visible
+    GPUs (or ``devices``), else the default strategy. Call it first, before other
+    TensorFlow work; train with :func:`cnnzoo.distributed.fit` (Keras' ``fit`` fails under
+    the multi-worker strategy), giving it the global batch."""
+    import tensorflow as tf
+
+    from cnnzoo.distributed import worker_info
+
+    if devices is None and worker_info()[1] > 1:
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if devices is not None:
+        return tf.distribute.MirroredStrategy(devices)
+    gpus = _gpus()
+    if len(gpus) > 1:
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.get_strategy()
