@@ -1,0 +1,129 @@
+"""A summary's data: one :class:`Row` per layer call, the :class:`Summary` and its totals."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any, Optional, Union
+
+from cnnzoo.count import Shape
+
+__all__ = ["Row", "Summary"]
+
+
+@dataclass
+class Row:
+    """One layer: what the engine computed and, for a live model, what Keras reports.
+
+    ``output_shape`` leaves out the batch axis. ``params`` is ``None`` when the engine
+    does not know the layer (it is then listed in :attr:`Summary.uncounted`).
+    """
+
+    name: str
+    kind: str
+    output_shape: Optional[Union[Shape, list[Shape]]]
+    params: Optional[int]
+    trainable: Optional[int]
+    non_trainable: Optional[int]
+    macs: int = 0
+    explain: str = ""
+    shape_explain: str = ""
+    depth: int = 0
+    container: bool = False
+    keras_params: Optional[int] = None
+    keras_trainable: Optional[int] = None
+    keras_shape: Optional[Union[Shape, list[Shape]]] = None
+
+    @property
+    def counted(self) -> bool:
+        return self.params is not None
+
+    @property
+    def agrees(self) -> bool:
+        """False when Keras reports a different count, trainable split or shape."""
+        if self.keras_params is not None and (
+            self.params != self.keras_params or self.trainable != self.keras_trainable
+        ):
+            return False
+        return self.keras_shape is None or self.output_shape is None or \
+            _norm(self.keras_shape) == _norm(self.output_shape)
+
+
+def _norm(shape: Any) -> Any:
+    if isinstance(shape, list) and shape and isinstance(shape[0], (list, tuple)):
+        return [tuple(s) for s in shape]
+    return tuple(shape) if isinstance(shape, (list, tuple)) else shape
+
+
+@dataclass
+class Summary:
+    """The per-layer table of a model and its totals (parameters, MACs, memory)."""
+
+    name: str
+    rows: list[Row]
+    total: int
+    trainable: int
+    non_trainable: int
+    macs: int
+    source: str
+    keras_total: Optional[int] = None
+    dtype_bytes: int = 4  # float32
+
+    def __getitem__(self, name: str) -> Row:
+        for row in self.rows:
+            if row.name == name:
+                return row
+        raise KeyError(f"no layer named {name!r}; layers: {', '.join(r.name for r in self.rows)}")
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def mismatches(self) -> list[Row]:
+        """Rows where Keras' own count, trainable split or output shape differs."""
+        return [r for r in self.rows if not r.agrees]
+
+    @property
+    def uncounted(self) -> list[Row]:
+        """Rows whose layer class the engine has no formula for (reported, never guessed)."""
+        return [r for r in self.rows if not r.counted]
+
+    @property
+    def weight_bytes(self) -> int:
+        """Memory for all parameters at ``dtype_bytes`` each (float32: 4)."""
+        return self.total * self.dtype_bytes
+
+    @property
+    def activation_bytes(self) -> int:
+        """Memory for every layer's output for one input (batch of 1)."""
+        total = 0
+        for row in self.rows:
+            if row.container or row.output_shape is None:
+                continue
+            shapes = row.output_shape if isinstance(row.output_shape, list) else [row.output_shape]
+            total += sum(math.prod(d or 0 for d in shape) for shape in shapes)
+        return total * self.dtype_bytes
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """The rows as plain dicts (for pandas, CSV or JSON)."""
+        return [{**asdict(r), "agrees": r.agrees} for r in self.rows]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as plain data: totals, memory and rows."""
+        return {
+            "name": self.name, "source": self.source, "total": self.total,
+            "trainable": self.trainable, "non_trainable": self.non_trainable,
+            "macs": self.macs, "weight_bytes": self.weight_bytes,
+            "activation_bytes": self.activation_bytes, "keras_total": self.keras_total,
+            "mismatches": [r.name for r in self.mismatches],
+            "uncounted": [r.name for r in self.uncounted], "rows": self.to_rows(),
+        }
+
+    def __str__(self) -> str:
+        from cnnzoo.summary.render import render
+
+        return render(self)
