@@ -285,6 +285,24 @@ NO_ANSWER_ATTACKS = {
                              "    return open(f'/proc/{os.getppid()}/cmdline').read()\n",
     "memory hog": "def valid_output(n, f):\n    return len(bytearray(8 << 30))\n",
     "segfault": "import ctypes\nctypes.string_at(0)\n",
+    # found by a red-team review: each once scored full marks, hung or killed the grader
+    "read through dir_fd": "import os\nroot = os.open('/', os.O_RDONLY)\nfor p in ('work/main/solutions/output_size.py',):\n"
+                           "    fd = os.open(p, os.O_RDONLY, dir_fd=root)\n    exec(os.read(fd, 1 << 20).decode())\n",
+    "patched os.fsdecode": "import os, glob\nos.fsdecode = lambda p: '/tmp/harmless'\n"
+                           "for p in glob.glob('/work/*/solutions/output_size.py'):\n    exec(open(p).read())\n",
+    "patched os.sep": "import os, glob\npaths = glob.glob('/work/*/solutions/output_size.py')\nos.sep = '\\0'\n"
+                      "for p in paths:\n    exec(open(p).read())\n",
+    "fork_exec": "import _posixsubprocess\n",
+    "pidfd kill": "import os, signal\ndef valid_output(n, f):\n"
+                  "    signal.pidfd_send_signal(os.pidfd_open(os.getppid()), signal.SIGKILL)\n",
+    "close the pipe and sleep": "import os, sys, time\ndef valid_output(n, f):\n    os.close(int(sys.argv[2]))\n"
+                                "    while True:\n        time.sleep(1)\n",
+    "credit by message": "class missing(Exception):\n    pass\ndef __getattr__(name):\n    def answer(*args):\n"
+                         "        raise missing('counted as right')\n    return answer\n",
+    "forged reply": "import os, sys\ndef valid_output(n, f):\n    os.write(int(sys.argv[2]), b'{\"op\": \"ready\"}\\n')\n"
+                    "    return 0\n",
+    "ctypes memory": "import ctypes\ndef valid_output(n, f):\n    return ctypes.c_char.from_address(id(n)).value\n",
+    "exec another program": "import os\ndef valid_output(n, f):\n    os.execv('/bin/sh', ['sh'])\n",
 }
 
 
@@ -295,6 +313,74 @@ def test_attacks_without_answers_score_zero(name):
     assert score == 0, (name, [r.hints for r in results])
     assert len(results) == len(SUITES["output_size"].questions)
     assert time.monotonic() - start < 30
+
+
+def test_student_code_is_confined_by_the_kernel_where_it_can_be():
+    from cnnzoo.grading.runner import StudentProcess
+
+    probe = "import os\ndef read(p):\n    return open(p).read()[:10]\ndef write(p):\n    open(p, 'w').write('x')\n"
+    with StudentProcess("probe", probe, timeout=5) as child:
+        assert child.call("read", "/etc/hostname").status == "value"  # system files stay readable
+        denied = child.call("read", str(ROOT / "solutions" / "output_size.py"))
+        assert denied.status == "error" and "PermissionError" in denied.message
+        assert child.call("write", "/tmp/cnnzoo-should-not-exist").status == "error"
+        sandbox = child.sandbox
+    assert not Path("/tmp/cnnzoo-should-not-exist").exists()
+    if Path("/sys/kernel/security").exists() and sys.platform == "linux" and "no Landlock" not in sandbox:
+        assert "Landlock" in sandbox
+    assert sandbox  # always reported, in the report's output too
+
+
+@pytest.mark.parametrize("kind", ["encrypted", "corrupt deflate", "unknown method"])
+def test_broken_zips_are_reported_not_fatal(tmp_path, kind):
+    import io
+    import struct
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED if kind == "corrupt deflate" else zipfile.ZIP_STORED) as zf:
+        zf.writestr("output_size.py", solution("output_size") * (10 if kind == "corrupt deflate" else 1))
+    data = bytearray(buf.getvalue())
+    local, central = data.find(b"PK\x03\x04"), data.find(b"PK\x01\x02")
+    if kind == "encrypted":
+        data[local + 6] |= 1
+        data[central + 8] |= 1
+    elif kind == "unknown method":
+        data[local + 8:local + 10] = data[central + 10:central + 12] = struct.pack("<H", 99)
+    else:
+        start = local + 30 + sum(struct.unpack("<HH", data[local + 26:local + 30]))
+        data[start:start + 2] = b"\xff\xff"
+    (subs / "mallory.zip").write_bytes(bytes(data))
+    shutil.copytree(ROOT / "solutions", subs / "alice")
+    questions = tmp_path / "questions"
+    questions.mkdir()
+    shutil.copy(ROOT / "exercises" / "test_output_size.py", questions)
+    import csv
+
+    path = course.grade_class(subs, tmp_path / "out", questions=questions, progress=False)
+    rows = {r["student"]: r for r in csv.DictReader(path.open())}
+    assert float(rows["mallory"]["score"]) == 0 and "not a readable zip file" in rows["mallory"]["problem"]
+    assert float(rows["alice"]["score"]) == float(rows["alice"]["max_score"]) == 10
+
+
+def test_a_forged_model_config_cannot_stall_the_grader():
+    nested = {"class_name": "Sequential", "config": {"name": "m0", "layers": [
+        {"class_name": "Activation", "config": {"name": "act", "activation": "relu"}}]}}
+    for depth in range(1, 13):  # each level calls the one inside it ten times: 10**12 calls unbounded
+        nodes = [[["in", 0, 0]]] + [[["inner", i, 0]] for i in range(9)]
+        nested = {"class_name": "Functional", "config": {
+            "name": f"m{depth}", "input_layers": [["in", 0, 0]], "output_layers": [["inner", 9, 0]],
+            "layers": [{"class_name": "InputLayer", "name": "in", "config": {"name": "in", "batch_shape": [None, 4]},
+                        "inbound_nodes": []}, {**nested, "name": "inner", "inbound_nodes": nodes}]}}
+    source = ("import json, os, sys\nCFG = " + repr(json.dumps(nested)) + "\n"
+              "def build_lenet5(input_shape=(32, 32, 1), num_classes=10):\n"
+              "    line = json.dumps({'op': 'value', 'value': {'t': 'keras_model', 'config': CFG, 'weights': []}})\n"
+              "    os.write(int(sys.argv[2]), (line + '\\n').encode())\n    import time; time.sleep(60)\n")
+    start = time.monotonic()
+    score, _, results = grade("keras_lenet", source, timeout=30)
+    assert score == 0 and time.monotonic() - start < 60
+    assert "too large to walk" in results[0].hints[0]
 
 
 def test_hanging_code_everywhere_grades_in_functions_times_limit():

@@ -132,8 +132,8 @@ def read_submission(path: str | Path, modules: list[str]) -> dict[str, str]:
                     if info.is_dir() or not parts or "__MACOSX" in parts:
                         continue
                     offer(parts[-1], len(parts), lambda info=info: zf.read(info), info.file_size)
-        except (zipfile.BadZipFile, OSError, EOFError) as err:
-            raise ValueError(f"{path.name} is not a readable zip file ({err})") from None
+        except Exception as err:  # noqa: BLE001  (encrypted, corrupt, unknown compression: a broken zip)
+            raise ValueError(f"{path.name} is not a readable zip file ({type(err).__name__}: {err})") from None
     elif path.is_dir():
         for folder, dirs, files in os.walk(path, followlinks=False):
             dirs[:] = sorted(d for d in dirs if not d.startswith("__MACOSX"))
@@ -234,10 +234,15 @@ def grade_class(submissions: str | Path, out: str | Path, *, questions: str | Pa
 
     with ThreadPoolExecutor(max_workers=workers) as pool, \
             tqdm(total=len(todo), desc="grading", unit="student", disable=not progress) as bar:
-        futures = [pool.submit(_grade_one, entry, student, suites, secret, out, timeout,
-                               submission_timeout, blocked) for entry, student in todo]
+        futures = {pool.submit(_grade_one, entry, student, suites, secret, out, timeout,
+                               submission_timeout, blocked): student for entry, student in todo}
         for future in as_completed(futures):
-            row = future.result()
+            try:
+                row = future.result()
+            except Exception as err:  # noqa: BLE001  (one submission never stops the class)
+                student = futures[future]
+                row = _Row(student, 0.0, sum(q.points for s in suites for q in s.questions),
+                           dict.fromkeys(modules, 0.0), f"not graded: {type(err).__name__}: {err}"[:300])
             rows[row.student] = row
             bar.update(1)
     buffer = io.StringIO()

@@ -35,6 +35,7 @@ class QuestionResult:
     hints: list[str] = field(default_factory=list)
     output: str = ""
     hidden: bool = False
+    sandbox: str = ""  # what confined the student's process (Landlock, seccomp), as it reported
 
     @property
     def text(self) -> str:
@@ -117,8 +118,8 @@ def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: 
                 reply = child.call(q.function, *args)
                 if reply.output:
                     outputs.append(reply.output)
-                hint = _hint(q, args, reply, timed_out)
-                if hint is not None and hint.startswith("counted as right"):
+                hint, credited = _hint(q, args, reply, timed_out)
+                if credited and hint:  # the reference failed: the case counts, and the student is told
                     result.hints.append(f"{where}: {hint}")
                     hint = None
                 if hint is None:
@@ -126,24 +127,29 @@ def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: 
                 else:
                     result.hints.append(f"{where}: {hint}")
             result.score = round(min(result.score, q.points), 6)
+            result.sandbox = child.sandbox
             result.output = "".join(outputs)[:2000]
             results.append(result)
     return results
 
 
-def _hint(q: Question, args: tuple, reply: Any, timed_out: set[str]) -> str | None:
-    """What the student is told about one case; ``None`` when it earns its points."""
+def _hint(q: Question, args: tuple, reply: Any, timed_out: set[str]) -> tuple[str | None, bool]:
+    """What the student is told about one case, and whether it earns its points.
+
+    Credit is decided here, by the kind of outcome, never by any text from the child.
+    """
     if reply.status == "value":
         try:
-            return q.judge(reply.value, args)
+            hint = q.judge(reply.value, args)
         except ReferenceFailed as err:  # the instructor's reference failed: not the student's fault
-            return f"counted as right: the grader could not check it ({err}); tell your instructor"
+            return f"counted as right: the grader could not check it ({err}); tell your instructor", True
+        return hint, hint is None
     if reply.message.startswith("your code raised NotImplementedError"):
-        return "not answered yet"
+        return "not answered yet", False
     if reply.status == "timeout":
         timed_out.add(q.function)
-        return f"{reply.message}; {q.function} is not called again in this run"
-    return reply.message
+        return f"{reply.message}; {q.function} is not called again in this run", False
+    return reply.message or "no answer", False
 
 
 def grade_submission(suites: list[Suite], sources: dict[str, str | None], *, seed: int | str,

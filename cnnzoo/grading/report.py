@@ -82,6 +82,9 @@ def gradescope(results: list[QuestionResult], seed: Any = None, problem: str = "
     """
     totals = summary(results)
     output = f"graded with seed {seed}" if seed is not None else ""
+    sandboxes = sorted({r.sandbox for r in results if r.sandbox})
+    if sandboxes:
+        output += f"\nstudent code confined by: {'; '.join(sandboxes)}"
     return {
         "score": round(totals["score"], 4),
         "max_score": round(totals["max_score"], 4),

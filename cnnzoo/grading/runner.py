@@ -65,6 +65,17 @@ class _Output(threading.Thread):
         return text if len(text) <= _OUTPUT_CAP else text[:_OUTPUT_CAP] + "\n[output cut]"
 
 
+_SYSTEM_ROOTS = ("/usr", "/lib", "/lib32", "/lib64", "/etc", "/proc", "/sys", "/dev")
+
+
+def _read_roots(hidden: list[str]) -> list[str]:
+    """What the child may read: the Python installation, the folders on its path, system files."""
+    roots = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    roots |= {os.path.realpath(p) for p in sys.path if p and os.path.isdir(p)} - set(hidden)
+    roots |= {r for r in _SYSTEM_ROOTS if os.path.isdir(r)}
+    return sorted(roots)
+
+
 def _package_roots() -> list[str]:
     """Folders the child may not read: the cnnzoo package and the course folders beside it."""
     package = Path(__file__).resolve().parents[1]
@@ -92,6 +103,7 @@ class StudentProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.folder: str | None = None
         self.broken: Reply | None = None  # the module did not load: every call gets this reply
+        self.sandbox = ""  # what confined the last child, as it reported it
 
     # ------------------------------------------------------------------ lifecycle
     def _start(self) -> Reply:
@@ -110,20 +122,22 @@ class StudentProcess:
         os.close(rep_w)
         self._commands = os.fdopen(cmd_w, "w", encoding="utf-8")
         self._replies = rep_r
-        self._buffer = b""
+        self._buffer = bytearray()
         self._output = _Output(self.proc.stdout)
         memory = max(_MEMORY.get(lib, 0) for lib in self.allow)
-        hidden = [p for p in sys.path if p and Path(p, "cnnzoo", "__init__.py").is_file()
+        hidden = [os.path.realpath(p) for p in sys.path if p and Path(p, "cnnzoo", "__init__.py").is_file()
                   and not Path(p, "numpy").is_dir()]
         self._send({"module": self.module, "preload": list(self.allow), "blocked_roots": list(self.blocked),
                     "blocked_modules": ["cnnzoo", "solutions", "exercises", "conftest", "pytest", "_pytest"],
-                    "hidden_paths": [os.path.realpath(p) for p in hidden],
+                    "hidden_paths": hidden, "read_roots": _read_roots(hidden + list(self.blocked)),
                     "rlimits": {"RLIMIT_AS": memory, "RLIMIT_FSIZE": 64 << 20, "RLIMIT_CORE": 0}})
         ready = self._receive(_PRELOAD_TIMEOUT)
+        self.sandbox = str(ready.value or "")[:200] if ready.status == "value" else ""
         if ready.status != "value":
             self.close()
             return Reply("crash", message="the grader could not start Python for your module "
                          f"({ready.message}); tell your instructor", output=ready.output)
+        self._function = ""
         self._send({"op": "import"})
         imported = self._receive(self.timeout)  # the module's own import counts
         if imported.status == "timeout":
@@ -190,17 +204,21 @@ class StudentProcess:
                 if len(self._buffer) > _MAX_ANSWER:
                     self.close()
                     return Reply("error", message=f"your answer is larger than {_MAX_ANSWER >> 20} MiB encoded")
-        line, self._buffer = self._buffer.split(b"\n", 1)
+        end = self._buffer.index(b"\n")
+        line = bytes(self._buffer[:end])
+        del self._buffer[:end + 1]
         output = self._take_output()
         try:
             message = json.loads(line)
+            if message.get("op") == "missing":
+                return Reply("error", message=f"{self.module}.py has no function {self._function}", output=output)
+            if message.get("op") == "ready":
+                return Reply("value", value=message.get("sandbox"), output=output)
             if message.get("op") == "error":
                 kind = str(message.get("kind"))
                 text = f"your code raised {kind}: {message.get('message')}"[:500]
                 if kind in ("SystemExit", "KeyboardInterrupt"):
                     text = f"your code raised {kind}; return a value instead"
-                elif kind == "missing":
-                    text = str(message.get("message"))[:200]
                 return Reply("error", message=text, output=output)
             value = wire.decode(message["value"]) if message.get("op") == "value" else None
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
@@ -217,9 +235,14 @@ class StudentProcess:
     def _crashed(self) -> Reply:
         proc = self.proc
         assert proc is not None
-        code = proc.wait()
+        try:
+            code = proc.wait(timeout=1.0)  # the reply pipe closed: the process is ending, or hides
+        except subprocess.TimeoutExpired:
+            code = None
         output = self._take_output()
-        self.close()
+        self.close()  # kills the process group if it is still there
+        if code is None:
+            return Reply("crash", message="your code closed the grader's pipe", output=output)
         if code < 0:
             how = f"crashed the interpreter ({signal.Signals(-code).name})"
         else:
@@ -236,5 +259,6 @@ class StudentProcess:
             if started.status != "value":
                 self.broken = started
                 return started
+        self._function = function
         self._send({"op": "call", "function": function, "args": [wire.encode(a) for a in args]})
         return self._receive(self.timeout)

@@ -16,6 +16,8 @@ from cnnzoo.summary.rows import Row, Summary
 __all__ = ["walk"]
 
 _CONTAINERS = {"Functional", "Sequential", "Model"}
+MAX_CALLS = 200_000  # layer calls evaluated for one model: keras.applications' largest needs ~2,000
+MAX_NESTING = 64  # models inside models
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class _Walker:
     def __init__(self, max_depth: Optional[int]):
         self.max_depth = max_depth
         self.rows: list[Row] = []
+        self.calls = 0
 
     def model(self, kind: str, cfg: dict[str, Any], inputs: Optional[list[Shape]],
               at: _Place) -> tuple[list[Shape], LayerCount]:
@@ -83,6 +86,10 @@ class _Walker:
     def _call(self, layer: dict[str, Any], shapes: list[Shape], at: _Place, first: bool = True,
               recorded: Optional[list[Shape]] = None) -> list[Shape]:
         """One call of a layer: its output shapes; its row (and count) at its ``first`` call."""
+        self.calls += 1
+        if self.calls > MAX_CALLS or at.depth > MAX_NESTING:
+            raise ValueError(f"the model is too large to walk: more than {MAX_CALLS:,} layer calls or "
+                             f"{MAX_NESTING} nested models (a config written to exhaust the reader?)")
         cls, cfg = layer["class_name"], layer.get("config", {})
         name = cfg.get("name") or layer.get("name") or cls
         if cls in _CONTAINERS or "layers" in cfg:

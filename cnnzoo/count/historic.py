@@ -1,0 +1,60 @@
+"""keras.applications' own layers and the paper layers of LeNet-5 (cnnzoo.layers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cnnzoo.count.core import LayerCount, Shape, _fmt, _need, _one, _prod, handles
+from cnnzoo.count.shapes import _broadcast, _pool_dims
+from cnnzoo.count.weighted import _conv
+
+# --------------------------------------------- keras.applications' and cnnzoo's own layers
+
+
+@handles("LayerScale")
+def _layer_scale(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    n = int(cfg["projection_dim"])
+    return LayerCount(_one(shapes), n, 0, 0, f"one scale per channel: {n}", "same shape")
+
+
+@handles("CustomScaleLayer")
+def _custom_scale(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    return LayerCount(_broadcast(shapes), shape_explain="x + scale*r")
+
+
+@handles("Subsampling")
+def _subsampling(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    shape = _one(shapes, 3, "Subsampling")
+    pool = _pool_dims({"pool_size": cfg.get("pool_size", 2)}, [shape])
+    c = _need(shape[-1], "number of channels")
+    return LayerCount(pool.output, 2 * c, 0, (_prod(shape) or 0),
+                      f"a coefficient and a bias per map: 2*{c} = {2 * c}", pool.shape_explain)
+
+
+@handles("LeNetC3")
+def _lenet_c3(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    shape = _one(shapes, 3, "LeNetC3")
+    k = int(cfg.get("kernel_size", 5))
+    table = [list(t) for t in cfg["table"]]
+    conv = _conv({"kernel_size": k, "filters": len(table)}, [shape])
+    groups: dict[int, int] = {}
+    for inputs in table:
+        groups[len(inputs)] = groups.get(len(inputs), 0) + 1
+    value = sum(len(t) * k * k + 1 for t in table)
+    terms = " + ".join(f"{m}*({k}*{k}*{size} + 1)" for size, m in groups.items())
+    macs = (_prod(conv.output[:-1]) or 0) * k * k * sum(len(t) for t in table)  # type: ignore[index]
+    return LayerCount(conv.output, value, 0, macs,
+                      f"connection table, one bias per map: {terms} = {_fmt(value)}",
+                      conv.shape_explain)
+
+
+@handles("EuclideanRBF")
+def _rbf(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    shape = _one(shapes, 1, "EuclideanRBF")
+    n_in, units = _need(shape[0], "input size"), int(cfg["units"])
+    value = n_in * units
+    return LayerCount((units,), 0, value, value,
+                      f"fixed prototypes {n_in}*{units} = {_fmt(value)} (not trained)",
+                      f"one distance per class: {units}")
+
+

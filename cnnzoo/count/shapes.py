@@ -1,0 +1,209 @@
+"""Layers without weights: their output shapes (pooling, reshaping, padding, merging), and
+Keras operations used on symbolic tensors."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from cnnzoo import arithmetic as ar
+from cnnzoo.count.core import (
+    Dim,
+    LayerCount,
+    Shape,
+    UnknownLayer,
+    _join_channels,
+    _one,
+    _prod,
+    _sizes,
+    _split_channels,
+    _tuple,
+    handles,
+)
+from cnnzoo.count.weighted import _axes, _padding
+
+# ----------------------------------------------------------------- weightless: shapes
+
+_SAME_SHAPE = (
+    "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "ThresholdedReLU",
+    "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "AlphaDropout",
+    "GaussianDropout", "GaussianNoise", "ActivityRegularization", "Identity", "Masking",
+    "Rescaling", "UnitNormalization", "RandomFlip", "RandomRotation", "RandomZoom",
+    "RandomContrast", "RandomTranslation", "RandomBrightness", "RandomGrayscale",
+    "RandomSaturation", "RandomHue", "RandomSharpness", "RandomShear", "RandomPosterization",
+    "RandomInvert", "RandomColorJitter", "RandomGaussianBlur", "RandomErasing",
+    "AutoContrast", "Solarization", "Equalization", "RandomColorDegeneration",
+    # cnnzoo's and keras.applications' weightless layers
+    "LocalResponseNormalization", "StochasticDepth",
+)
+
+
+@handles(*_SAME_SHAPE)
+def _same(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    return LayerCount(_one(shapes), shape_explain="same shape")
+
+
+@handles("InputLayer")
+def _input(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    batch_shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
+    if batch_shape is None:
+        raise ValueError(f"InputLayer {cfg.get('name')!r} has no batch_shape")
+    return LayerCount(tuple(batch_shape[1:]), shape_explain="given")
+
+
+def _pool_dims(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    rank = len(shapes[0]) - 1
+    shape = _one(shapes, None, "pooling")
+    spatial, c, first = _split_channels(cfg, shape)
+    pool = _tuple(cfg.get("pool_size", 2), rank)
+    strides = cfg.get("strides")
+    s = _tuple(strides, rank) if strides is not None else pool
+    out, text = _sizes(ar.pool_output_size, spatial, pool, s, [_padding(cfg)] * rank)
+    return LayerCount(_join_channels(out, c, first), explain="pooling has no weights",
+                      shape_explain=text)
+
+
+handles(*(f"{kind}Pooling{r}D" for kind in ("Max", "Average") for r in (1, 2, 3)),
+         "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D")(_pool_dims)
+
+
+@handles(*(f"Global{kind}Pooling{r}D" for kind in ("Max", "Average") for r in (1, 2, 3)),
+          "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
+          "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D")
+def _global_pool(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    shape = _one(shapes, what="global pooling")
+    spatial, c, first = _split_channels(cfg, shape)
+    if cfg.get("keepdims"):
+        out = _join_channels([1] * len(spatial), c, first)
+    else:
+        out = (c,)
+    return LayerCount(out, explain="pooling has no weights",
+                      shape_explain=f"one value per channel over {'x'.join(map(str, spatial))}")
+
+
+@handles("Flatten")
+def _flatten(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    shape = _one(shapes, what="Flatten")
+    if cfg.get("data_format") == "channels_first" and len(shape) > 1:
+        shape = (*shape[1:], shape[0])
+    size = _prod(shape)
+    return LayerCount((size,), shape_explain=f"{'*'.join(map(str, shape))} = {size}")
+
+
+@handles("Reshape")
+def _reshape(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    shape = _one(shapes, what="Reshape")
+    target = [int(t) for t in cfg["target_shape"]]
+    if -1 in target:
+        total, known = _prod(shape), -math.prod(target)
+        target[target.index(-1)] = None if total is None else total // known  # type: ignore[call-overload]
+    return LayerCount(tuple(target), shape_explain=f"to {tuple(target)}")
+
+
+@handles("Permute")
+def _permute(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    shape = _one(shapes, what="Permute")
+    return LayerCount(tuple(shape[int(d) - 1] for d in cfg["dims"]), shape_explain="permuted")
+
+
+@handles("RepeatVector")
+def _repeat(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    shape = _one(shapes, 1, "RepeatVector")
+    return LayerCount((int(cfg["n"]), shape[0]), shape_explain=f"repeated {cfg['n']} times")
+
+
+def _pairs(value: Any, rank: int) -> list[tuple[int, int]]:
+    if isinstance(value, int):
+        return [(value, value)] * rank
+    value = list(value)
+    if rank == 1 and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return [(value[0], value[1])]
+    return [(v, v) if isinstance(v, int) else (int(v[0]), int(v[1])) for v in value]
+
+
+def _pad_or_crop(cfg: dict[str, Any], shapes: list[Shape], key: str, sign: int) -> LayerCount:
+    rank = len(shapes[0]) - 1
+    shape = _one(shapes, None, key)
+    spatial, c, first = _split_channels(cfg, shape)
+    amounts = _pairs(cfg[key], rank)
+    out = [None if n is None else n + sign * (a + b) for n, (a, b) in zip(spatial, amounts)]
+    if any(o is not None and o < 1 for o in out):
+        raise ValueError(f"cropping {amounts} leaves nothing of the input {(None, *shape)}")
+    op = "+" if sign > 0 else "-"
+    text = "; ".join(f"{n} {op} {a} {op} {b} = {o}" for n, (a, b), o in zip(spatial, amounts, out))
+    return LayerCount(_join_channels(out, c, first), shape_explain=text)
+
+
+@handles("ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D")
+def _zero_pad(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    return _pad_or_crop(cfg, shapes, "padding", 1)
+
+
+@handles("Cropping1D", "Cropping2D", "Cropping3D")
+def _crop(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    return _pad_or_crop(cfg, shapes, "cropping", -1)
+
+
+@handles("UpSampling1D", "UpSampling2D", "UpSampling3D")
+def _upsample(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    rank = len(shapes[0]) - 1
+    shape = _one(shapes, None, "upsampling")
+    spatial, c, first = _split_channels(cfg, shape)
+    size = _tuple(cfg.get("size", 2), rank)
+    out = [None if n is None else n * f for n, f in zip(spatial, size)]
+    return LayerCount(_join_channels(out, c, first), shape_explain=f"times {size}")
+
+
+@handles("Resizing", "CenterCrop")
+def _resize(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    shape = _one(shapes, 3, "resizing")
+    _, c, first = _split_channels(cfg, shape)
+    out = [int(cfg["height"]), int(cfg["width"])]
+    return LayerCount(_join_channels(out, c, first), shape_explain=f"to {out[0]}x{out[1]}")
+
+
+def _broadcast(shapes: list[Shape]) -> Shape:
+    rank = max(len(s) for s in shapes)
+    out: list[Dim] = []
+    for i in range(rank):
+        dims = {s[i - rank + len(s)] for s in shapes if i - rank + len(s) >= 0} - {1}
+        known = dims - {None}
+        if len(known) > 1:
+            raise ValueError(f"shapes {shapes} do not broadcast together")
+        out.append(known.pop() if known else (None if None in dims else 1))
+    return tuple(out)
+
+
+@handles("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+def _merge(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    if len(shapes) < 2:
+        raise ValueError(f"a merge layer takes two inputs or more; got {len(shapes)}")
+    return LayerCount(_broadcast(shapes), shape_explain="element-wise over the inputs")
+
+
+@handles("Concatenate")
+def _concat(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    axis = _axes(cfg, shapes[0])[0]
+    parts = [s[axis] for s in shapes]
+    total = None if None in parts else sum(parts)  # type: ignore[arg-type]
+    out = list(shapes[0])
+    out[axis] = total
+    return LayerCount(tuple(out), shape_explain=f"{' + '.join(map(str, parts))} = {total}")
+
+
+
+# -------------------------------------------------------- keras operations on tensors
+
+_ELEMENTWISE_OPS = {
+    "Add", "Subtract", "Multiply", "Divide", "TrueDivide", "FloorDivide", "Power", "Maximum",
+    "Minimum", "Mod", "Relu", "Relu6", "Sigmoid", "HardSigmoid", "HardSwish", "Silu", "Swish",
+    "Gelu", "Elu", "Selu", "Softplus", "Softsign", "Tanh", "Exp", "Log", "Sqrt", "Square",
+    "Abs", "Negative", "Clip", "Cast", "LeakyRelu", "Softmax", "LogSoftmax",
+}
+
+
+def keras_op(class_name: str, shapes: list[Shape]) -> LayerCount:
+    if class_name in _ELEMENTWISE_OPS and shapes:
+        return LayerCount(_broadcast(shapes), shape_explain="element-wise operation")
+    raise UnknownLayer(class_name)
+
