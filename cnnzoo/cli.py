@@ -61,14 +61,14 @@ def _cmd_size(args: argparse.Namespace) -> int:
         args.stride = 1
     if args.transposed:
         padding = args.padding if args.padding is not None else "valid"
-        result = ar.transposed_output_size(args.n, args.filter, args.stride, padding, args.dilation,
+        result = ar.transposed_output_size(args.n, args.filter, s=args.stride, p=padding, d=args.dilation,
                                            explain=True)
     elif args.pool:
         padding = args.padding if args.padding is not None else "valid"
-        result = ar.pool_output_size(args.n, args.filter, args.stride, padding, explain=True)
+        result = ar.pool_output_size(args.n, args.filter, s=args.stride, p=padding, explain=True)
     else:
         padding = args.padding if args.padding is not None else 0
-        result = ar.conv_output_size(args.n, args.filter, padding, args.stride, args.dilation,
+        result = ar.conv_output_size(args.n, args.filter, p=padding, s=args.stride, d=args.dilation,
                                      explain=True)
     print(result.value)
     print(result.text)

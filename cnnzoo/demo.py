@@ -56,7 +56,7 @@ def figures(out: str = "figures", trained: Any = None, progress: bool = True) ->
     os.makedirs(out, exist_ok=True)
     jobs = [
         ("convolution_steps.png", lambda p: viz.convolution_steps(path=p)),
-        ("convolution_padding1_stride2.png", lambda p: viz.convolution_steps(padding=1, stride=2, path=p)),
+        ("convolution_padding1_stride2.png", lambda p: viz.convolution_steps(p=1, s=2, path=p)),
         ("max_pooling.png", lambda p: viz.pooling_steps(kind="max", path=p)),
         ("average_pooling.png", lambda p: viz.pooling_steps(kind="avg", path=p)),
         ("pixel_usage.png", lambda p: viz.pixel_usage_map(path=p)),

@@ -25,6 +25,7 @@ from typing import Any, Union
 import numpy as np
 
 from cnnzoo import arithmetic as ar
+from cnnzoo.arithmetic.core import keyword_after
 
 __all__ = ["pad2d", "conv2d", "conv2d_naive", "max_pool2d", "avg_pool2d", "pool2d_naive",
            "global_avg_pool2d", "global_max_pool2d"]
@@ -134,14 +135,15 @@ def _prepare(x: Any, kernel: Any, strides: Any, padding: PaddingArg, dilation: A
     return padded.astype(dtype, copy=False), k.astype(dtype, copy=False), s, d, flat
 
 
-def conv2d(x: Any, kernel: Any, bias: Any = None, strides: Any = 1, padding: PaddingArg = "valid",
-           dilation: Any = 1, groups: int = 1) -> np.ndarray:
+@keyword_after(3, ("strides", "padding", "dilation_rate", "groups"), renamed={"dilation": "dilation_rate"})
+def conv2d(x: Any, kernel: Any, bias: Any = None, *, strides: Any = 1, padding: PaddingArg = "valid",
+           dilation_rate: Any = 1, groups: int = 1) -> np.ndarray:
     """2-D cross-correlation, ``tf.nn.conv2d`` semantics (``"same"``: extra pad bottom/right).
 
     ``x``: (N, H, W, C) or (H, W); ``kernel``: (kh, kw, C/groups, F) or (kh, kw). float32
     stays float32.
     """
-    xp, k, s, d, flat = _prepare(x, kernel, strides, padding, dilation, groups)
+    xp, k, s, d, flat = _prepare(x, kernel, strides, padding, dilation_rate, groups)
     win = _windows(xp, k.shape[:2], s, d)  # (N, H', W', C, kh, kw), a view
     n, h, w = win.shape[:3]
     kh, kw, cg, f = k.shape
@@ -158,10 +160,11 @@ def conv2d(x: Any, kernel: Any, bias: Any = None, strides: Any = 1, padding: Pad
     return out[0, :, :, 0] if flat else out
 
 
-def conv2d_naive(x: Any, kernel: Any, bias: Any = None, strides: Any = 1,
-                 padding: PaddingArg = "valid", dilation: Any = 1, groups: int = 1) -> np.ndarray:
+@keyword_after(3, ("strides", "padding", "dilation_rate", "groups"), renamed={"dilation": "dilation_rate"})
+def conv2d_naive(x: Any, kernel: Any, bias: Any = None, *, strides: Any = 1,
+                 padding: PaddingArg = "valid", dilation_rate: Any = 1, groups: int = 1) -> np.ndarray:
     """The same as :func:`conv2d`, written as loops over every output value (for reading)."""
-    xp, k, (sh, sw), (dh, dw), flat = _prepare(x, kernel, strides, padding, dilation, groups)
+    xp, k, (sh, sw), (dh, dw), flat = _prepare(x, kernel, strides, padding, dilation_rate, groups)
     kh, kw, cg, f = k.shape
     fg = f // groups
     n = xp.shape[0]
@@ -204,12 +207,14 @@ def _pool(x: Any, pool_size: Any, strides: Any, padding: str, kind: str) -> np.n
     return out[0, :, :, 0] if flat else out
 
 
-def max_pool2d(x: Any, pool_size: Any = 2, strides: Any = None, padding: str = "valid") -> np.ndarray:
+@keyword_after(2, ("strides", "padding"))
+def max_pool2d(x: Any, pool_size: Any = 2, *, strides: Any = None, padding: str = "valid") -> np.ndarray:
     """Max pooling; ``strides`` default to the pool size (Keras)."""
     return _pool(x, pool_size, strides, padding, "max")
 
 
-def avg_pool2d(x: Any, pool_size: Any = 2, strides: Any = None, padding: str = "valid") -> np.ndarray:
+@keyword_after(2, ("strides", "padding"))
+def avg_pool2d(x: Any, pool_size: Any = 2, *, strides: Any = None, padding: str = "valid") -> np.ndarray:
     """Average pooling; with ``"same"`` each window averages the real pixels only (Keras).
 
     >>> avg_pool2d([[1, 2], [3, 4]], 2, padding="same").tolist()
@@ -218,7 +223,8 @@ def avg_pool2d(x: Any, pool_size: Any = 2, strides: Any = None, padding: str = "
     return _pool(x, pool_size, strides, padding, "avg")
 
 
-def pool2d_naive(x: Any, pool_size: Any = 2, strides: Any = None, kind: str = "max") -> np.ndarray:
+@keyword_after(2, ("strides", "kind"))
+def pool2d_naive(x: Any, pool_size: Any = 2, *, strides: Any = None, kind: str = "max") -> np.ndarray:
     """Valid max or average pooling written as loops (for reading)."""
     arr, flat = _as_nhwc(x)
     (ph, pw), (sh, sw) = _pair(pool_size, "pool_size"), _pair(strides or pool_size, "strides")

@@ -18,6 +18,7 @@ import numpy as np
 
 from cnnzoo import arithmetic as ar
 from cnnzoo import ops
+from cnnzoo.arithmetic.core import keyword_after
 
 __all__ = ["plot_history", "convolution_steps", "pooling_steps", "pixel_usage_map", "edge_maps",
            "edge_detection", "filters_and_feature_maps", "hidden_features", "embed", "embedding",
@@ -119,7 +120,8 @@ def _steps(x: np.ndarray, f: int, s: int, p: int, out: np.ndarray, label: str, k
     return _save(fig, path)
 
 
-def convolution_steps(x: Any = None, kernel: Any = None, padding: int = 0, stride: int = 1,
+@keyword_after(2, ("p", "s", "path"), renamed={"padding": "p", "stride": "s"})
+def convolution_steps(x: Any = None, kernel: Any = None, *, p: int = 0, s: int = 1,
                       path: Optional[str] = None) -> Any:
     """Each output cell of a cross-correlation: the padded input, the window, the value.
 
@@ -129,27 +131,29 @@ def convolution_steps(x: Any = None, kernel: Any = None, padding: int = 0, strid
     k = LECTURE_K if kernel is None else np.asarray(kernel, np.float32)
     if x.ndim != 2 or k.ndim != 2 or k.shape[0] != k.shape[1]:
         raise ValueError(f"convolution_steps takes a 2-D input and a square 2-D filter; got {x.shape} and {k.shape}")
-    out = ops.conv2d(x, k, padding=padding, strides=stride)
-    size = ar.conv_output_size(x.shape[0], k.shape[0], padding, stride, explain=True)
-    return _steps(x, k.shape[0], stride, padding, out, "sum(window * filter)", k, path,
-                  f"convolution, padding {padding}, stride {stride}: output side {size}")
+    out = ops.conv2d(x, k, padding=p, strides=s)
+    size = ar.conv_output_size(x.shape[0], k.shape[0], p=p, s=s, explain=True)
+    return _steps(x, k.shape[0], s, p, out, "sum(window * filter)", k, path,
+                  f"convolution, padding {p}, stride {s}: output side {size}")
 
 
-def pooling_steps(x: Any = None, pool: int = 3, stride: int = 1, kind: str = "max",
+@keyword_after(2, ("s", "kind", "path"), renamed={"pool": "f", "stride": "s"})
+def pooling_steps(x: Any = None, f: int = 3, *, s: int = 1, kind: str = "max",
                   path: Optional[str] = None) -> Any:
     """Each output cell of max or average pooling (valid), on the lecture's input by default."""
     if kind not in ("max", "avg"):
         raise ValueError(f"kind must be 'max' or 'avg'; got {kind!r}")
     x = LECTURE_X if x is None else np.asarray(x, np.float32)
-    out = (ops.max_pool2d if kind == "max" else ops.avg_pool2d)(x, pool, stride)
-    size = ar.pool_output_size(x.shape[0], pool, stride, explain=True)
-    return _steps(x, pool, stride, 0, out, "max" if kind == "max" else "mean", None, path,
-                  f"{kind} pooling {pool}x{pool}, stride {stride} (no parameters): output side {size}")
+    out = (ops.max_pool2d if kind == "max" else ops.avg_pool2d)(x, f, strides=s)
+    size = ar.pool_output_size(x.shape[0], f, s=s, explain=True)
+    return _steps(x, f, s, 0, out, "max" if kind == "max" else "mean", None, path,
+                  f"{kind} pooling {f}x{f}, stride {s} (no parameters): output side {size}")
 
 
-def pixel_usage_map(n: int = 5, f: int = 3, s: int = 1, p: int = 0, path: Optional[str] = None) -> Any:
+@keyword_after(2, ("s", "p", "path"))
+def pixel_usage_map(n: int = 5, f: int = 3, *, p: int = 0, s: int = 1, path: Optional[str] = None) -> Any:
     """Heat map of how many outputs read each input pixel (corner once, centre nine times)."""
-    usage = np.array(ar.pixel_usage(n, f, s, p), dtype=float)
+    usage = np.array(ar.pixel_usage(n, f, p=p, s=s), dtype=float)
     fig = _figure(figsize=(4.2, 3.8))
     ax = fig.subplots()
     image = ax.imshow(usage, cmap="viridis")

@@ -17,20 +17,20 @@ def _case(r):
 
 
 def _avg(x, f, s):
-    return ops.avg_pool2d(np.asarray(x, float), f, s).tolist()
+    return ops.avg_pool2d(np.asarray(x, float), f, strides=s).tolist()
 
 
 QUESTIONS = [
-    Question("max_pool", 2, answer=lambda x, f, s: ops.max_pool2d(np.asarray(x), f, s).tolist(), draw=_case,
+    Question("max_pool", 2, answer=lambda x, f, s: ops.max_pool2d(np.asarray(x), f, strides=s).tolist(), draw=_case,
              lecture=[(X, 3, 1)], expects=GRID, hint="the largest value of each window; windows start s pixels apart",
-             slips=[(lambda x, f, s: ops.max_pool2d(np.asarray(x), f, 1).tolist(), "windows start s pixels apart, not 1")]),
+             slips=[(lambda x, f, s: ops.max_pool2d(np.asarray(x), f, strides=1).tolist(), "windows start s pixels apart, not 1")]),
     Question("avg_pool", 2, answer=_avg, draw=_case, lecture=[(X, 3, 1)], expects=GRID,
              hint="the mean of each window: its sum over its f*f values",
              slips=[(lambda x, f, s: np.round(_avg(x, f, s), 1).tolist(),
                      "keep the exact mean: the slide rounds to one decimal for display only"),
-                    (lambda x, f, s: ops.avg_pool2d(np.asarray(x, float), f, s).__mul__(f * f).tolist(),
+                    (lambda x, f, s: ops.avg_pool2d(np.asarray(x, float), f, strides=s).__mul__(f * f).tolist(),
                      "that is the window's sum: divide by the number of values")]),
-    Question("pool_output", 1, answer=lambda n, f, s: ar.pool_output_size(n, f, s),
+    Question("pool_output", 1, answer=lambda n, f, s: ar.pool_output_size(n, f, s=s),
              draw=lambda r: (r.randint(4, 100), r.randint(2, 4), r.randint(1, 4)), lecture=[(55, 3, 2)],
              hint="pooling windows move like a convolution's filter, without padding",
              slips=[(lambda n, f, s: n // s, "overlapping or uneven windows do not simply divide n by s")]),

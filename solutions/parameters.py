@@ -1,17 +1,17 @@
 """Counting parameters: multi-channel convolutions, dense layers, LeNet-5, AlexNet, VGG."""
 
 
-def conv_params(f: int, c_in: int, filters: int) -> int:
-    """Parameters of a conv layer: ``filters`` filters of ``f`` x ``f`` x ``c_in``, one bias each."""
+def conv_params(f: int, c_in: int, c_out: int) -> int:
+    """Parameters of a conv layer: ``c_out`` filters of ``f`` x ``f`` x ``c_in``, one bias each."""
     # BEGIN SOLUTION
-    return (f * f * c_in + 1) * filters
+    return (f * f * c_in + 1) * c_out
     # END SOLUTION
 
 
-def dense_params(n_in: int, n_out: int) -> int:
-    """Parameters of a fully connected layer from ``n_in`` to ``n_out`` units (with biases)."""
+def dense_params(inputs: int, units: int) -> int:
+    """Parameters of a fully connected layer from ``inputs`` values to ``units`` units (with biases)."""
     # BEGIN SOLUTION
-    return n_in * n_out + n_out
+    return inputs * units + units
     # END SOLUTION
 
 

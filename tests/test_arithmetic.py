@@ -114,6 +114,19 @@ def test_non_integers_raise_type_error(args):
         ar.conv_output_size(*args)
 
 
+@pytest.mark.parametrize("old, new", [
+    (lambda: ar.conv_output_size(7, 3, 1, 2), lambda: ar.conv_output_size(7, 3, p=1, s=2)),
+    (lambda: ar.pool_output_size(55, 3, 2), lambda: ar.pool_output_size(55, 3, s=2)),
+    (lambda: ar.pool_output_size(5, pool=2, padding="same"), lambda: ar.pool_output_size(5, 2, p="same")),
+    (lambda: ar.transposed_output_size(4, 3, 2, "same"), lambda: ar.transposed_output_size(4, 3, s=2, p="same")),
+    (lambda: ar.pixel_usage(7, 3, 2, 1), lambda: ar.pixel_usage(7, 3, s=2, p=1)),
+    (lambda: ar.same_padding(3, 2), lambda: ar.same_padding(3, d=2)),
+])
+def test_old_argument_orders_still_work_with_a_deprecation_warning(old, new):
+    with pytest.warns(DeprecationWarning, match="deprecated"):
+        assert old() == new()
+
+
 def test_numpy_integers_are_integers():
     assert ar.conv_output_size(np.int64(32), np.int32(5)) == 28
 
@@ -142,7 +155,7 @@ def test_conv_output_size_matches_keras_conv2d(keras, n, f, s, d, padding):
         d = 1
     layer = keras.layers.Conv2D(2, f, strides=s, padding=padding, dilation_rate=d)
     _, h, w, _ = layer.compute_output_shape((None, n, n + 3, 1))
-    assert ar.conv_output_size((n, n + 3), f, padding, s, d) == (h, w)
+    assert ar.conv_output_size((n, n + 3), f, p=padding, s=s, d=d) == (h, w)
 
 
 @pytest.mark.parametrize("n, f, s, d, padding", _cases(30, 2))
@@ -151,7 +164,7 @@ def test_explicit_padding_matches_tf_pad_then_valid_conv(tf, n, f, s, d, padding
     x = tf.zeros((1, n, n, 1))
     k = tf.zeros((f, f, 1, 1))
     y = tf.nn.conv2d(tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]), k, strides=s, padding="VALID")
-    assert ar.conv_output_size(n, f, p, s) == y.shape[1]
+    assert ar.conv_output_size(n, f, p=p, s=s) == y.shape[1]
 
 
 @pytest.mark.parametrize("n, f, s, d, padding", _cases(30, 3))
@@ -173,7 +186,7 @@ def test_pool_output_size_matches_keras_pooling(keras, n, f, s, d, padding):
     for strides in (None, s):
         layer = keras.layers.MaxPooling2D(f, strides=strides, padding=padding)
         _, h, _, _ = layer.compute_output_shape((None, n, n, 1))
-        assert ar.pool_output_size(n, f, strides, padding) == h
+        assert ar.pool_output_size(n, f, s=strides, p=padding) == h
 
 
 @pytest.mark.parametrize("n, f, s, d, padding", _cases(40, 5))
@@ -182,12 +195,12 @@ def test_transposed_output_size_matches_keras(keras, n, f, s, d, padding):
         d = 1
     layer = keras.layers.Conv2DTranspose(2, f, strides=s, padding=padding, dilation_rate=d)
     _, h, _, _ = layer.compute_output_shape((None, n, n, 1))
-    assert ar.transposed_output_size(n, f, s, padding, d) == h
+    assert ar.transposed_output_size(n, f, s=s, p=padding, d=d) == h
     if s > 1:
         op = RNG.randint(0, s - 1)
         layer = keras.layers.Conv2DTranspose(2, f, strides=s, padding=padding, output_padding=op)
         _, h, _, _ = layer.compute_output_shape((None, n, n, 1))
-        assert ar.transposed_output_size(n, f, s, padding, output_padding=op) == h
+        assert ar.transposed_output_size(n, f, s=s, p=padding, output_padding=op) == h
 
 
 def _input_gradient(tf, y_shape, kernel, x_shape, strides, seed_grad=None):
@@ -215,7 +228,7 @@ def test_pixel_usage_equals_gradient_of_summed_convolution(tf):
         o = (n + 2 * p - f) // s + 1
         grad = _input_gradient(tf, (1, o, o, 1), tf.ones((f, f, 1, 1)), (1, n + 2 * p, n + 2 * p, 1), s)
         grad = grad.numpy()[0, p:p + n, p:p + n, 0]  # the padding's gradient is dropped, as tf.pad's is
-        if ar.pixel_usage(n, f, s, p) != grad.astype(int).tolist():
+        if ar.pixel_usage(n, f, p=p, s=s) != grad.astype(int).tolist():
             wrong.append(f"seed {seed}: n={n} f={f} s={s} p={p}")
     assert not wrong, wrong
 

@@ -194,9 +194,9 @@ MUTANTS = [  # (module, old, new, words the hint must contain)
     ("output_size", "return (n + 2 * p - f) // s + 1", "return (n + 2 * p - f) / s + 1", "rounds down"),
     ("output_size", "return (n + 2 * p - f) // s + 1", "return (n + 2 * p - f) + 1", "stride"),
     ("output_size", "return n + 2 * p - f + 1", "return n + p - f + 1", "both sides"),
-    ("parameters", "return (f * f * c_in + 1) * filters", "return f * f * c_in * filters", "bias"),
-    ("parameters", "return (f * f * c_in + 1) * filters", "return (f * f + 1) * filters", "every input channel"),
-    ("parameters", "return n_in * n_out + n_out", "return n_in * n_out", "bias"),
+    ("parameters", "return (f * f * c_in + 1) * c_out", "return f * f * c_in * c_out", "bias"),
+    ("parameters", "return (f * f * c_in + 1) * c_out", "return (f * f + 1) * c_out", "every input channel"),
+    ("parameters", "return inputs * units + units", "return inputs * units", "bias"),
     ("mlp_cost", "return params * bits // 8", "return params * bits", "bits, not bytes"),
     ("convolution", "x[i + a][j + b] * k[a][b]", "x[i + a][j + b] * k[f - 1 - a][f - 1 - b]", "flipped"),
     ("pooling", "return [[sum(x[i * s + a][j * s + b] for a in range(f) for b in range(f)) / (f * f)",
@@ -219,7 +219,7 @@ def test_mutants_lose_points_with_a_named_slip(module, old, new, words):
 
 
 def test_hints_never_show_the_expected_value():
-    source = solution("parameters").replace("return n_in * n_out + n_out", "return n_in * n_out")
+    source = solution("parameters").replace("return inputs * units + units", "return inputs * units")
     results = engine.grade_module(SUITES["parameters"], source, seed=3, timeout=2.0)
     q = next(q for q in SUITES["parameters"].questions if q.function == "dense_params")
     hints = next(r for r in results if r.question == "dense_params").hints

@@ -45,10 +45,10 @@ def test_conv2d_matches_tf(tf, case):
         (t, b), (left, r) = ((padding, padding), (padding, padding)) if isinstance(padding, int) else padding
         tf_pad = [[0, 0], [t, b], [left, r], [0, 0]]
     expected = tf.nn.conv2d(x, k, strides=case["strides"], padding=tf_pad, dilations=case["dilation"]) + bias
-    got = ops.conv2d(x, k, bias, case["strides"], padding, case["dilation"], case["groups"])
+    got = ops.conv2d(x, k, bias, strides=case["strides"], padding=padding, dilation_rate=case["dilation"], groups=case["groups"])
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, expected.numpy(), rtol=1e-4, atol=1e-4)
-    naive = ops.conv2d_naive(x[:1], k, bias, case["strides"], padding, case["dilation"], case["groups"])
+    naive = ops.conv2d_naive(x[:1], k, bias, strides=case["strides"], padding=padding, dilation_rate=case["dilation"], groups=case["groups"])
     np.testing.assert_allclose(naive, got[:1], rtol=1e-5, atol=1e-5)
 
 
@@ -60,13 +60,13 @@ def test_pooling_matches_tf(tf, seed):
     h, w = rng.randint(p, 12), rng.randint(p, 12)
     x = np.random.default_rng(seed).standard_normal((2, h, w, 3)).astype(np.float32)
     stride = p if s is None else s
-    np.testing.assert_allclose(ops.max_pool2d(x, p, s, padding),
+    np.testing.assert_allclose(ops.max_pool2d(x, p, strides=s, padding=padding),
                                tf.nn.max_pool2d(x, p, stride, padding.upper()).numpy(), rtol=1e-6)
-    np.testing.assert_allclose(ops.avg_pool2d(x, p, s, padding),
+    np.testing.assert_allclose(ops.avg_pool2d(x, p, strides=s, padding=padding),
                                tf.nn.avg_pool2d(x, p, stride, padding.upper()).numpy(), rtol=1e-5, atol=1e-6)
     if padding == "valid":
-        np.testing.assert_allclose(ops.pool2d_naive(x, p, s, "avg"), ops.avg_pool2d(x, p, s), rtol=1e-5)
-        np.testing.assert_allclose(ops.pool2d_naive(x, p, s, "max"), ops.max_pool2d(x, p, s))
+        np.testing.assert_allclose(ops.pool2d_naive(x, p, strides=s, kind="avg"), ops.avg_pool2d(x, p, strides=s), rtol=1e-5)
+        np.testing.assert_allclose(ops.pool2d_naive(x, p, strides=s, kind="max"), ops.max_pool2d(x, p, strides=s))
 
 
 def test_global_pooling():

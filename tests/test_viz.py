@@ -18,7 +18,7 @@ def _saved(path):
 
 
 def test_convolution_steps_show_the_lecture_values(tmp_path):
-    fig = viz.convolution_steps(padding=1, stride=2, path=tmp_path / "c.png")
+    fig = viz.convolution_steps(p=1, s=2, path=tmp_path / "c.png")
     titles = [ax.get_title() for ax in fig.axes]
     assert "out[1,0] = sum(window * filter) = 8" in titles  # the slide's 6 is a slip
     assert "out[0,2] = sum(window * filter) = 3" in titles

@@ -120,15 +120,16 @@ def _join_channels(spatial: Sequence[Dim], channels: Dim, first: bool) -> Shape:
     return (channels, *spatial) if first else (*spatial, channels)
 
 
-def _sizes(fn: Callable[..., Any], ns: Sequence[Dim], *per_axis: Sequence[Any]) -> tuple[list[Dim], str]:
-    """Apply an arithmetic function per spatial axis; unknown sizes stay unknown."""
+def _sizes(fn: Callable[..., Any], ns: Sequence[Dim], f: Sequence[Any], **per_axis: Sequence[Any]
+           ) -> tuple[list[Dim], str]:
+    """Apply an arithmetic function ``fn(n, f, *, p, s, ...)`` per spatial axis; unknown sizes stay unknown."""
     out, texts = [], []
     for i, n in enumerate(ns):
         if n is None:
             out.append(None)
             texts.append("unknown")
             continue
-        r = fn(n, *(a[i] for a in per_axis), explain=True)
+        r = fn(n, f[i], **{name: values[i] for name, values in per_axis.items()}, explain=True)
         out.append(r.value)
         texts.append(r.text)
     text = texts[0] if len(set(texts)) == 1 else "; ".join(texts)

@@ -58,7 +58,7 @@ def _pool_dims(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     pool = _tuple(cfg.get("pool_size", 2), rank)
     strides = cfg.get("strides")
     s = _tuple(strides, rank) if strides is not None else pool
-    out, text = _sizes(ar.pool_output_size, spatial, pool, s, [_padding(cfg)] * rank)
+    out, text = _sizes(ar.pool_output_size, spatial, pool, s=s, p=[_padding(cfg)] * rank)
     return LayerCount(_join_channels(out, c, first), explain="pooling has no weights",
                       shape_explain=text)
 

@@ -39,7 +39,7 @@ def _conv(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     pad = _padding(cfg)
     if pad == "causal":  # left padding of f' - 1: out = ceil(n / s)
         pad = "same"
-    out, shape_text = _sizes(ar.conv_output_size, spatial, k, [pad] * rank, s, d)
+    out, shape_text = _sizes(ar.conv_output_size, spatial, k, p=[pad] * rank, s=s, d=d)
     filters, groups = int(cfg["filters"]), int(cfg.get("groups", 1))
     bias = bool(cfg.get("use_bias", True))
     params = ar.conv_params(k, _need(c_in, "number of input channels"), filters, bias=bias,
@@ -61,7 +61,7 @@ def _conv_transpose(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     d = _tuple(cfg.get("dilation_rate", 1), rank)
     op = cfg.get("output_padding")
     op = _tuple(op, rank) if op is not None else (None,) * rank
-    out, shape_text = _sizes(ar.transposed_output_size, spatial, k, s, [_padding(cfg)] * rank, d, op)
+    out, shape_text = _sizes(ar.transposed_output_size, spatial, k, s=s, p=[_padding(cfg)] * rank, d=d, output_padding=op)
     filters, bias = int(cfg["filters"]), bool(cfg.get("use_bias", True))
     params = ar.conv_params(k, _need(c_in, "number of input channels"), filters, bias=bias,
                             explain=True)
@@ -79,7 +79,7 @@ def _depthwise_part(cfg: dict[str, Any], shapes: list[Shape], what: str
     k = _tuple(cfg["kernel_size"], rank)
     s = _tuple(cfg.get("strides", 1), rank)
     d = _tuple(cfg.get("dilation_rate", 1), rank)
-    out, shape_text = _sizes(ar.conv_output_size, spatial, k, [_padding(cfg)] * rank, s, d)
+    out, shape_text = _sizes(ar.conv_output_size, spatial, k, p=[_padding(cfg)] * rank, s=s, d=d)
     dm = int(cfg.get("depth_multiplier", 1))
     return out, first, c_in, k, dm, shape_text
 

@@ -12,6 +12,6 @@ def _large(r):
 
 
 QUESTIONS = [
-    Question("strided_output", 2, answer=lambda n, f, p, s: ar.conv_output_size(n, f, p, s), draw=_large,
+    Question("strided_output", 2, answer=lambda n, f, p, s: ar.conv_output_size(n, f, p=p, s=s), draw=_large,
              label="strided_output (large inputs)", hint="the general formula, with the floor, at any size"),
 ]

@@ -1,0 +1,179 @@
+"""The arithmetic's shared parts: :class:`Explained` values, integer checks, per-axis
+evaluation of ``(height, width)`` pairs, and the one argument convention.
+
+Every function of :mod:`cnnzoo.arithmetic` takes ``(n, f, *, p, s, d)``: the input size
+and the filter size by position, padding, stride and dilation by keyword.
+:func:`keyword_after` keeps an older positional call working for one release, with a
+``DeprecationWarning`` that says how to write it now.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Union
+
+__all__ = ["Explained", "DTYPE_BYTES", "Size", "Padding", "keyword_after"]
+
+Size = Union[int, tuple[int, int]]
+Padding = Union[int, str, tuple[int, int]]
+
+#: Bytes per element of the dtypes a model's parameters or activations are stored in.
+DTYPE_BYTES = {
+    "float64": 8,
+    "float32": 4,
+    "float16": 2,
+    "bfloat16": 2,
+    "mixed_float16": 4,
+    "mixed_bfloat16": 4,
+    "int64": 8,
+    "int32": 4,
+    "int8": 1,
+    "uint8": 1,
+    "bool": 1,
+}
+
+
+@dataclass(frozen=True)
+class Explained:
+    """A computed value together with the worked formula that produced it.
+
+    ``str()`` gives the formula; ``.value`` the number (or pair); it compares equal to
+    its value so it can stand in for the plain result.
+
+    >>> from cnnzoo.arithmetic import conv_output_size
+    >>> r = conv_output_size(7, 3, p=1, s=2, explain=True)
+    >>> r.value, r.text
+    (4, '(7 + 2*1 - 3)//2 + 1 = 4')
+    >>> r == 4
+    True
+    """
+
+    value: Any
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Explained):
+            return self.value == other.value
+        return self.value == other
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+    def __int__(self) -> int:
+        return int(self.value)
+
+
+def keyword_after(count: int, old_order: tuple[str, ...] = (), renamed: dict[str, str] | None = None) -> Callable:
+    """Make the arguments after the first ``count`` keyword-only, accepting for one release
+    the old positional order ``old_order`` and the old keyword names in ``renamed``.
+
+    >>> @keyword_after(2, ("p", "s"))
+    ... def size(n, f, *, p=0, s=1):
+    ...     return (n + 2 * p - f) // s + 1
+    >>> size(7, 3, p=1, s=2)
+    4
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     size(7, 3, 1, 2), str(caught[0].message)
+    (4, 'size(n, f, p, s) by position is deprecated: write size(n, f, p=..., s=...)')
+    """
+    renamed = renamed or {}
+
+    def wrap(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if len(args) > count:
+                extra = args[count:]
+                if len(extra) > len(old_order):
+                    raise TypeError(f"{fn.__name__} takes {count} positional arguments; got {len(args)}")
+                names = old_order[: len(extra)]
+                head = ", ".join(("n", "f")[:count]) if count <= 2 else "..."
+                warnings.warn(f"{fn.__name__}({head}, {', '.join(names)}) by position is deprecated: write "
+                              f"{fn.__name__}({head}, {', '.join(k + '=...' for k in names)})",
+                              DeprecationWarning, stacklevel=2)
+                for name, value in zip(names, extra):
+                    name = renamed.get(name, name)
+                    if name in kwargs:
+                        raise TypeError(f"{fn.__name__} got {name} twice")
+                    kwargs[name] = value
+                args = args[:count]
+            for old, new in renamed.items():
+                if old in kwargs:
+                    warnings.warn(f"{fn.__name__}: {old}= is deprecated; write {new}=", DeprecationWarning,
+                                  stacklevel=2)
+                    if new in kwargs:
+                        raise TypeError(f"{fn.__name__} got {new} twice ({old}= and {new}=)")
+                    kwargs[new] = kwargs.pop(old)
+            return fn(*args, **kwargs)
+
+        return call
+
+    return wrap
+
+
+def check_int(value: Any, name: str, minimum: int) -> int:
+    # numpy integers are integers too (they have __index__); bools and floats are not.
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise TypeError(f"{name} must be an integer; got {value!r} ({type(value).__name__})")
+    value = value.__index__()
+    if value < minimum:
+        rule = "non-negative" if minimum == 0 else f"at least {minimum}"
+        raise ValueError(f"{name} must be {rule}; got {value}")
+    return value
+
+
+def is_pair(value: Any) -> bool:
+    return isinstance(value, (tuple, list)) and not isinstance(value, str)
+
+
+def axes(named: dict[str, Any]) -> int | None:
+    """Return 2 when any argument is a pair, None when all are scalars; reject bad pairs."""
+    pair = None
+    for name, value in named.items():
+        if is_pair(value):
+            if len(value) != 2:
+                raise ValueError(
+                    f"{name} must be an int or an (height, width) pair; got {tuple(value)!r}"
+                )
+            pair = 2
+    return pair
+
+
+def split(value: Any, axis: int | None) -> Any:
+    if axis is None or not is_pair(value):
+        return value
+    return value[axis]
+
+
+def per_axis(
+    compute: Callable[..., tuple[Any, str]], explain: bool, **named: Any
+) -> Any:
+    """Run ``compute`` per axis (a pair anywhere gives a pair back) and join the texts."""
+    if axes(named) is None:
+        value, text = compute(**named)
+        return Explained(value, text) if explain else value
+    results = [compute(**{k: split(v, i) for k, v in named.items()}) for i in (0, 1)]
+    value = (results[0][0], results[1][0])
+    if explain:
+        if results[0][1] == results[1][1]:
+            text = f"{results[0][1]} (height and width)"
+        else:
+            text = f"height: {results[0][1]}; width: {results[1][1]}"
+        return Explained(value, text)
+    return value
+
+
+def padding_kind(p: Any) -> str | int:
+    if isinstance(p, str):
+        mode = p.lower()
+        if mode not in ("valid", "same"):
+            raise ValueError(f"padding must be an int, 'valid' or 'same'; got {p!r}")
+        return mode
+    return check_int(p, "padding", 0)
