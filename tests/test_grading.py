@@ -303,6 +303,19 @@ NO_ANSWER_ATTACKS = {
                     "    return 0\n",
     "ctypes memory": "import ctypes\ndef valid_output(n, f):\n    return ctypes.c_char.from_address(id(n)).value\n",
     "exec another program": "import os\ndef valid_output(n, f):\n    os.execv('/bin/sh', ['sh'])\n",
+    # found by a second review
+    "grader's environment": "import os\ndef valid_output(n, f):\n    d = os.open('/proc', os.O_RDONLY)\n"
+                            "    fd = os.open(f'{os.getppid()}/environ', os.O_RDONLY, dir_fd=d)\n"
+                            "    return len(os.read(fd, 1 << 16))\n",
+    "shrunk command pipe": "import fcntl, json, os, sys, time\nfcntl.fcntl(int(sys.argv[1]), 1031, 4096)\n"
+                           "line = json.dumps({'op': 'value', 'value': {'t': 'int', 'v': 0}}) + '\\n'\n"
+                           "os.write(int(sys.argv[2]), (json.dumps({'op': 'imported'}) + '\\n' + line * 500).encode())\n"
+                           "time.sleep(1000)\n",
+    "colliding dict keys": "import os, sys, time\nM = (1 << 61) - 1\ndef valid_output(n, f):\n"
+                           "    items = ','.join('[{\"t\":\"int\",\"v\":%d},{\"t\":\"int\",\"v\":0}]' % (i * M) for i in range(1, 20001))\n"
+                           "    os.write(int(sys.argv[2]), ('{\"op\":\"value\",\"value\":{\"t\":\"dict\",\"v\":[' + items + ']}}\\n').encode())\n"
+                           "    time.sleep(100)\n",
+    "socket": "import socket\ndef valid_output(n, f):\n    socket.socket(socket.AF_UNIX).connect('/var/run/docker.sock')\n",
 }
 
 
@@ -329,6 +342,87 @@ def test_student_code_is_confined_by_the_kernel_where_it_can_be():
     if Path("/sys/kernel/security").exists() and sys.platform == "linux" and "no Landlock" not in sandbox:
         assert "Landlock" in sandbox
     assert sandbox  # always reported, in the report's output too
+
+
+SANDBOX = r"""
+import json, os, signal, socket, sys, threading
+sys.path.insert(0, sys.argv[3])
+from cnnzoo.grading import child  # the child's own functions, without its audit hook
+print(child._sandbox(sys.argv[1], json.loads(sys.argv[2])), flush=True)
+def attempt(name, fn):
+    try:
+        fn()
+        print(name, "ALLOWED", flush=True)
+    except OSError:
+        print(name, "refused", flush=True)
+attempt("read solutions", lambda: open(os.path.join(sys.argv[3], "solutions", "output_size.py")).read())
+attempt("read the parent's environ", lambda: open(f"/proc/{os.getppid()}/environ").read())
+attempt("write outside", lambda: open("/tmp/cnnzoo-sandbox-escape", "w"))
+attempt("fork", os.fork)
+attempt("socket", lambda: socket.socket(socket.AF_UNIX))
+attempt("signal the parent", lambda: os.kill(os.getppid(), 0))
+attempt("exec", lambda: os.execv("/bin/true", ["true"]))
+t = threading.Thread(target=lambda: None); t.start(); t.join()
+os.kill(os.getpid(), 0)
+open(os.path.join(sys.argv[1], "own.txt"), "w").write("ok")
+print("threads, own signals and own folder work", flush=True)
+"""
+
+
+def test_kernel_sandbox_holds_without_the_audit_hook(tmp_path):
+    from cnnzoo.grading.runner import _read_roots
+
+    if sys.platform != "linux":
+        pytest.skip("Landlock and seccomp are Linux's")
+    roots = _read_roots([str(ROOT)], [str(ROOT / "solutions")])
+    run = subprocess.run([sys.executable, "-I", "-c", SANDBOX, str(tmp_path), json.dumps(roots), str(ROOT)],
+                         capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    lines = run.stdout.splitlines()
+    assert run.returncode == 0, run.stderr[-2000:]
+    if "no Landlock" in lines[0] or "no seccomp" in lines[0]:
+        pytest.skip(f"this kernel lacks a layer: {lines[0]}")
+    assert [line for line in lines[1:] if "ALLOWED" in line] == [], lines
+    assert lines[-1] == "threads, own signals and own folder work"
+
+
+def test_grading_with_cnnzoo_installed_as_a_package(tmp_path):
+    # site-packages is readable by the child; the cnnzoo package inside it is not
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "cnnzoo", site / "cnnzoo", ignore=shutil.ignore_patterns("__pycache__"))
+    steal = ("import os, numpy\nfd = os.open('" + str(site) + "', os.O_RDONLY)\n"
+             "src = os.read(os.open('cnnzoo/arithmetic/sizes.py', os.O_RDONLY, dir_fd=fd), 1 << 20)\n")
+    code = ("import sys; sys.path.insert(0, sys.argv[1])\nimport cnnzoo\nassert cnnzoo.__file__.startswith(sys.argv[1])\n"
+            "from cnnzoo.grading import engine\nsuite = [s for s in engine.load_suites(sys.argv[2]) if s.module == 'output_size'][0]\n"
+            "for src in (sys.argv[3], sys.argv[4]):\n"
+            "    r = engine.grade_module(suite, src, seed=1, timeout=5)\n    print(sum(x.score for x in r))\n")
+    run = subprocess.run([sys.executable, "-c", code, str(site), str(ROOT / "exercises"), steal,
+                          solution("output_size")], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["0.0", "10.0"]
+
+
+def test_shared_ids_and_odd_names_never_overwrite_a_grade(tmp_path):
+    import csv
+
+    subs = tmp_path / "subs"
+    shutil.copytree(ROOT / "solutions", subs / "alice")
+    with zipfile.ZipFile(subs / "alice.zip", "w") as zf:
+        zf.writestr("output_size.py", "def valid_output(n, f):\n    return 0\n")
+    with zipfile.ZipFile(subs / "grades.csv.zip", "w") as zf:
+        zf.writestr("output_size.py", solution("output_size"))
+    questions = tmp_path / "questions"
+    questions.mkdir()
+    shutil.copy(ROOT / "exercises" / "test_output_size.py", questions)
+    path = course.grade_class(subs, tmp_path / "out", questions=questions, progress=False)
+    rows = {r["student"]: r for r in csv.DictReader(path.open())}
+    assert "share this id" in rows["alice"]["problem"] and float(rows["alice"]["score"]) == 0
+    assert float(rows["grades.csv"]["score"]) == 10 and path.is_file()
+
+
+def test_printed_output_reaches_the_feedback_without_flush():
+    source = solution("output_size").replace("    return n - f + 1\n", "    print('thinking about', n, f)\n    return n - f + 1\n")
+    _, _, results = grade("output_size", source)
+    assert "thinking about" in results[0].output
 
 
 @pytest.mark.parametrize("kind", ["encrypted", "corrupt deflate", "unknown method"])
@@ -519,7 +613,7 @@ def test_class_grading_parallel_equals_serial_and_resumes(tmp_path):
     assert float(rows["bo"][1]) == 0 and float(rows["eve"][1]) == 0 and float(rows["fay"][1]) == 0
     assert 0 < float(rows["cy"][1]) < float(rows["cy"][2])
     assert "not a readable zip" in rows["dee"][-1] and "no exercise modules" in rows["eve"][-1]
-    assert (tmp_path / "one" / "ada" / "feedback.txt").exists()
+    assert (tmp_path / "one" / "students" / "ada" / "feedback.txt").exists()
     start = time.monotonic()
     again = course.grade_class(subs, tmp_path / "one", workers=1, **kw).read_text()
     assert again == one and time.monotonic() - start < 2  # already graded: skipped

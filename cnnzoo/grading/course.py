@@ -4,7 +4,7 @@
   solutions) and ``OUT/autograder.zip`` (Gradescope's ``setup.sh`` and ``run_autograder``,
   the questions with the hidden ones, and cnnzoo's source to install).
 - :func:`grade_class` grades a folder of submissions (one folder or ``.zip`` per student)
-  in parallel into ``grades.csv`` and one ``results.json`` + ``feedback.txt`` per student.
+  in parallel into ``grades.csv`` and ``students/<id>/results.json`` + ``feedback.txt``.
   Only files named like an exercise module are read from a submission; nothing else in it
   is imported, extracted or executed.
 """
@@ -180,7 +180,7 @@ def _grade_one(entry: Path, student: str, suites: list[engine.Suite], secret: st
         sources, problem = {}, str(err)
     results = engine.grade_submission(suites, dict(sources), seed=seed, timeout=timeout,
                                       submission_timeout=submission_timeout, blocked=blocked)
-    folder = out / student
+    folder = out / "students" / student
     report.write_json(folder / "results.json", report.gradescope(results, seed, problem))
     feedback = report.table(results, seed, verbose=True)
     report.write_atomic(folder / "feedback.txt", (f"{problem}\n\n" if problem else "") + feedback + "\n")
@@ -222,9 +222,19 @@ def grade_class(submissions: str | Path, out: str | Path, *, questions: str | Pa
     entries = sorted(p for p in submissions.iterdir() if not p.name.startswith("."))
     rows: dict[str, _Row] = {}
     todo = []
+    ids: dict[str, list[Path]] = {}
+    for entry in entries:
+        ids.setdefault(_student_id(entry), []).append(entry)
+    for student, same in ids.items():  # two submissions with one id (alice/ and alice.zip): neither graded
+        if len(same) > 1:
+            names = ", ".join(p.name for p in same)
+            rows[student] = _Row(student, 0.0, sum(q.points for s in suites for q in s.questions),
+                                 dict.fromkeys(modules, 0.0), f"not graded: several submissions share this id ({names})")
     for entry in entries:
         student = _student_id(entry)
-        done = out / student / "results.json"
+        if len(ids[student]) > 1:
+            continue
+        done = out / "students" / student / "results.json"
         previous = None if force or not done.exists() else _row_from_report(student, done, modules)
         if previous is not None:
             rows[student] = previous

@@ -31,7 +31,7 @@ __all__ = ["Reply", "StudentProcess"]
 _CHILD_SOURCE = (Path(__file__).with_name("child.py")).read_text(encoding="utf-8")
 _OUTPUT_CAP = 2000
 _PRELOAD_TIMEOUT = 180.0
-_MAX_ANSWER = 64 << 20  # bytes of one encoded answer
+_MAX_ANSWER = 16 << 20  # bytes of one encoded answer
 _MEMORY = {"numpy": 2 << 30, "keras": 16 << 30}  # RLIMIT_AS: TensorFlow maps a lot of address space
 
 
@@ -65,15 +65,44 @@ class _Output(threading.Thread):
         return text if len(text) <= _OUTPUT_CAP else text[:_OUTPUT_CAP] + "\n[output cut]"
 
 
-_SYSTEM_ROOTS = ("/usr", "/lib", "/lib32", "/lib64", "/etc", "/proc", "/sys", "/dev")
+_SYSTEM_ROOTS = ("/usr", "/lib", "/lib32", "/lib64", "/etc", "/sys", "/dev")
 
 
-def _read_roots(hidden: list[str]) -> list[str]:
-    """What the child may read: the Python installation, the folders on its path, system files."""
-    roots = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _carve(root: str, blocked: list[str]) -> list[tuple[str, str]]:
+    """``root`` as Landlock rules that leave out every ``blocked`` folder inside it: the
+    siblings along the way down may be read; the folders on the way may only be listed
+    (so Python still finds the other packages there), the blocked ones not even that."""
+    inner = [b for b in blocked if _inside(b, root)]
+    if not inner:
+        return [(root, "read")]
+    if any(b == root for b in inner) or not os.path.isdir(root):
+        return []
+    granted = [(root, "list")]
+    for name in sorted(os.listdir(root)):
+        granted += _carve(os.path.join(root, name), inner)
+    return granted
+
+
+def _read_roots(hidden: list[str], blocked: list[str]) -> list[tuple[str, str]]:
+    """What the child may read: the standard library, the folders on its path (the cnnzoo
+    package, the course's folders and the grader's output carved out), system files.
+    Not ``/proc`` (the grader's environment and command line are there), nor the base
+    interpreter's own site-packages."""
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    roots = {os.path.realpath(paths[key]) for key in ("stdlib", "platstdlib") if key in paths}
     roots |= {os.path.realpath(p) for p in sys.path if p and os.path.isdir(p)} - set(hidden)
     roots |= {r for r in _SYSTEM_ROOTS if os.path.isdir(r)}
-    return sorted(roots)
+    keep = [os.path.realpath(b) for b in blocked]
+    out: list[tuple[str, str]] = []
+    for root in sorted(roots):
+        out += _carve(root, keep)
+    return sorted(set(out))
 
 
 def _package_roots() -> list[str]:
@@ -100,6 +129,7 @@ class StudentProcess:
         self.module, self.source, self.timeout = module, source, timeout
         self.allow = tuple(dict.fromkeys(("numpy", *allow)))
         self.blocked = tuple(str(Path(p).resolve()) for p in blocked) + tuple(_package_roots())
+        self._function = ""
         self.proc: subprocess.Popen[bytes] | None = None
         self.folder: str | None = None
         self.broken: Reply | None = None  # the module did not load: every call gets this reply
@@ -115,12 +145,13 @@ class StudentProcess:
                "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "tensorflow"),
                "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", _CHILD_SOURCE, str(cmd_r), str(rep_w)],
+            [sys.executable, "-I", "-u", "-c", _CHILD_SOURCE, str(cmd_r), str(rep_w)],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             pass_fds=(cmd_r, rep_w), cwd=self.folder, env=env, start_new_session=True)
         os.close(cmd_r)
         os.close(rep_w)
-        self._commands = os.fdopen(cmd_w, "w", encoding="utf-8")
+        os.set_blocking(cmd_w, False)  # a child that stops reading cannot block the grader
+        self._commands = cmd_w
         self._replies = rep_r
         self._buffer = bytearray()
         self._output = _Output(self.proc.stdout)
@@ -129,7 +160,7 @@ class StudentProcess:
                   and not Path(p, "numpy").is_dir()]
         self._send({"module": self.module, "preload": list(self.allow), "blocked_roots": list(self.blocked),
                     "blocked_modules": ["cnnzoo", "solutions", "exercises", "conftest", "pytest", "_pytest"],
-                    "hidden_paths": hidden, "read_roots": _read_roots(hidden + list(self.blocked)),
+                    "hidden_paths": hidden, "read_roots": _read_roots(hidden, list(self.blocked)),
                     "rlimits": {"RLIMIT_AS": memory, "RLIMIT_FSIZE": 64 << 20, "RLIMIT_CORE": 0}})
         ready = self._receive(_PRELOAD_TIMEOUT)
         self.sandbox = str(ready.value or "")[:200] if ready.status == "value" else ""
@@ -138,7 +169,8 @@ class StudentProcess:
             return Reply("crash", message="the grader could not start Python for your module "
                          f"({ready.message}); tell your instructor", output=ready.output)
         self._function = ""
-        self._send({"op": "import"})
+        if not self._send({"op": "import"}):
+            return Reply("crash", message="your code stopped talking to the grader while loading")
         imported = self._receive(self.timeout)  # the module's own import counts
         if imported.status == "timeout":
             return Reply("timeout", message=f"importing {self.module}.py took longer than {self.timeout:g} s",
@@ -157,7 +189,7 @@ class StudentProcess:
             except (ProcessLookupError, PermissionError):
                 pass
             self.proc.wait()
-            self._commands.close()
+            os.close(self._commands)
             os.close(self._replies)
             self._output.join(timeout=1)
             self.proc.stdout.close()  # type: ignore[union-attr]
@@ -173,9 +205,26 @@ class StudentProcess:
         self.close()
 
     # ----------------------------------------------------------------- protocol
-    def _send(self, message: dict[str, Any]) -> None:
-        self._commands.write(json.dumps(message) + "\n")
-        self._commands.flush()
+    def _send(self, message: dict[str, Any], timeout: float = 10.0) -> bool:
+        """Write one command; ``False`` (the child is killed) when it does not take it in time,
+        or when it already sent something nobody asked for."""
+        if self._buffer or select.select([self._replies], [], [], 0)[0]:
+            self.close()  # a reply before the command: a forged message
+            return False
+        data, deadline = (json.dumps(message) + "\n").encode(), time.monotonic() + timeout
+        while data:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [self._commands], [], left)[1]:
+                self.close()
+                return False
+            try:
+                data = data[os.write(self._commands, data):]
+            except BlockingIOError:
+                continue
+            except OSError:
+                self.close()
+                return False
+        return True
 
     def _cpu_seconds(self) -> float:
         """The child's CPU time so far (all its threads), from /proc; 0 where there is none."""
@@ -208,6 +257,9 @@ class StudentProcess:
         line = bytes(self._buffer[:end])
         del self._buffer[:end + 1]
         output = self._take_output()
+        if self._buffer:  # more than one reply to one command: the child is forging messages
+            self.close()
+            return Reply("crash", message="your code wrote to the grader's pipe", output=output)
         try:
             message = json.loads(line)
             if message.get("op") == "missing":
@@ -260,5 +312,6 @@ class StudentProcess:
                 self.broken = started
                 return started
         self._function = function
-        self._send({"op": "call", "function": function, "args": [wire.encode(a) for a in args]})
+        if not self._send({"op": "call", "function": function, "args": [wire.encode(a) for a in args]}):
+            return Reply("crash", message="your code stopped taking the grader's calls (or wrote to its pipe)")
         return self._receive(self.timeout)

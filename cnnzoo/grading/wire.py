@@ -25,6 +25,8 @@ from typing import Any
 __all__ = ["Rejected", "KerasModel", "encode", "decode", "WireError"]
 
 _MAX_DEPTH = 50
+_MAX_NODES = 2_000_000  # values in one answer (arrays count as one)
+_MAX_DICT = 1_000  # entries of one dict: a bigger one can be built to make lookups quadratic
 _DTYPES = {f"{order}{kind}{size}" for order in "<>|" for kind in "iuf" for size in (1, 2, 4, 8)} | {"|b1"}
 
 
@@ -76,8 +78,15 @@ def encode(value: Any) -> dict[str, Any]:
     raise TypeError(f"cannot send a {type(value).__name__} to a student's function")
 
 
-def decode(data: Any, depth: int = 0) -> Any:
-    """Rebuild an answer; a malformed message raises :class:`WireError`."""
+def decode(data: Any) -> Any:
+    """Rebuild an answer; a malformed or oversized message raises :class:`WireError`."""
+    return _decode(data, 0, [_MAX_NODES])
+
+
+def _decode(data: Any, depth: int, budget: list[int]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise WireError(f"an answer holds at most {_MAX_NODES:,} values")
     if depth > _MAX_DEPTH or not isinstance(data, dict) or "t" not in data:
         raise WireError(f"malformed answer: {str(data)[:80]}")
     t, v = data["t"], data.get("v")
@@ -93,16 +102,18 @@ def decode(data: Any, depth: int = 0) -> Any:
         except (TypeError, ValueError):
             raise WireError(f"malformed float: {v!r:.80}") from None
     if t in ("list", "tuple") and isinstance(v, list):
-        items = [decode(item, depth + 1) for item in v]
+        items = [_decode(item, depth + 1, budget) for item in v]
         return items if t == "list" else tuple(items)
     if t == "dict" and isinstance(v, list):
+        if len(v) > _MAX_DICT:
+            raise WireError(f"a dict in an answer holds at most {_MAX_DICT:,} entries; got {len(v):,}")
         out = {}
         for pair in v:
             if not (isinstance(pair, list) and len(pair) == 2):
                 raise WireError("malformed dict item")
-            key = decode(pair[0], depth + 1)
+            key = _decode(pair[0], depth + 1, budget)
             try:
-                out[key] = decode(pair[1], depth + 1)
+                out[key] = _decode(pair[1], depth + 1, budget)
             except TypeError:
                 raise WireError(f"unhashable dict key {key!r:.80}") from None
         return out
