@@ -19,6 +19,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from cnnzoo.count.historic import lenet_c3_shape, rbf_shape, subsampling_shape
+
 __all__ = ["LocalResponseNormalization", "Subsampling", "LeNetC3", "EuclideanRBF", "lecun_tanh",
            "get_activation", "CUSTOM_OBJECTS"]
 
@@ -32,8 +34,15 @@ def lecun_tanh(x: Any) -> Any:
 
 
 def get_activation(name: Any) -> Any:
-    """Keras activation by name, knowing ``"lecun_tanh"``."""
-    return lecun_tanh if name == "lecun_tanh" else keras.activations.get(name)
+    """Keras activation by name (or as it is serialized), knowing ``"lecun_tanh"``."""
+    if name in ("lecun_tanh", "cnnzoo>lecun_tanh") or name is lecun_tanh:
+        return lecun_tanh
+    return keras.activations.get(name)
+
+
+def serialize_activation(fn: Any) -> Any:
+    """The name a config stores for an activation (``"lecun_tanh"`` for LeCun's)."""
+    return "lecun_tanh" if fn is lecun_tanh else keras.activations.serialize(fn)
 
 
 @_register
@@ -66,8 +75,7 @@ class Subsampling(keras.layers.Layer):
     def __init__(self, pool_size: int = 2, activation: Any = "lecun_tanh", **kwargs: Any):
         super().__init__(**kwargs)
         self.pool_size = int(pool_size)
-        self.activation_name = activation
-        self._activation = get_activation(activation)
+        self.activation = get_activation(activation)
 
     def build(self, input_shape: Any) -> None:
         c = input_shape[-1]
@@ -77,16 +85,14 @@ class Subsampling(keras.layers.Layer):
     def call(self, x: Any) -> Any:
         p = self.pool_size
         window_sum = ops.average_pool(x, p, p, "valid") * float(p * p)  # (B, H/p, W/p, C)
-        return self._activation(window_sum * self.coefficient + self.bias)
+        return self.activation(window_sum * self.coefficient + self.bias)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
-        b, h, w, c = input_shape
-        p = self.pool_size
-        return (b, None if h is None else h // p, None if w is None else w // p, c)
+        return (input_shape[0], *subsampling_shape(tuple(input_shape[1:]), self.pool_size))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "pool_size": self.pool_size,
-                "activation": self.activation_name}
+                "activation": serialize_activation(self.activation)}
 
 
 @_register
@@ -100,8 +106,7 @@ class LeNetC3(keras.layers.Layer):
             raise ValueError(f"table must have one entry per filter ({filters}); got {len(table)}")
         self.filters, self.kernel_size = int(filters), int(kernel_size)
         self.table = [list(map(int, t)) for t in table]
-        self.activation_name = activation
-        self._activation = get_activation(activation)
+        self.activation = get_activation(activation)
 
     def build(self, input_shape: Any) -> None:
         c = input_shape[-1]
@@ -117,16 +122,14 @@ class LeNetC3(keras.layers.Layer):
     def call(self, x: Any) -> Any:
         maps = [ops.conv(ops.take(x, inputs, axis=-1), kernel, padding="valid")  # (B, H', W', 1)
                 for inputs, kernel in zip(self.table, self.kernels)]
-        return self._activation(ops.concatenate(maps, axis=-1) + self.bias)
+        return self.activation(ops.concatenate(maps, axis=-1) + self.bias)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
-        b, h, w, _ = input_shape
-        k = self.kernel_size
-        return (b, None if h is None else h - k + 1, None if w is None else w - k + 1, self.filters)
+        return (input_shape[0], *lenet_c3_shape(tuple(input_shape[1:]), self.kernel_size, self.filters))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
-                "table": self.table, "activation": self.activation_name}
+                "table": self.table, "activation": serialize_activation(self.activation)}
 
 
 @_register
@@ -153,8 +156,11 @@ class EuclideanRBF(keras.layers.Layer):
         diff = ops.expand_dims(x, -1) - self.prototypes  # (B, n, units)
         return ops.sum(ops.square(diff), axis=1)  # (B, units)
 
+    #: its output is distances (lower is closer): training uses their negatives as logits
+    outputs_distances = True
+
     def compute_output_shape(self, input_shape: Any) -> Any:
-        return (input_shape[0], self.units)
+        return (input_shape[0], *rbf_shape(tuple(input_shape[1:]), self.units))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "units": self.units, "seed": self.seed}

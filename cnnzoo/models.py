@@ -26,7 +26,7 @@ __all__ = ["build", "get_model", "load_weights", "lenet5", "alexnet", "vgg11", "
 def _make_layer(layer: dict[str, Any]) -> keras.layers.Layer:
     cls_name, config = layer["class_name"], dict(layer["config"])
     cls = zoo_layers.CUSTOM_OBJECTS.get(cls_name) or getattr(keras.layers, cls_name)
-    if "activation" in config and cls_name not in ("Subsampling", "LeNetC3"):
+    if "activation" in config:  # one resolver for Keras' names and LeCun's tanh, every class alike
         config["activation"] = zoo_layers.get_activation(config["activation"])
     return cls(**config)
 

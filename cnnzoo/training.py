@@ -69,7 +69,7 @@ def train(model: Any = "lenet5", *, epochs: int = 20, batch_size: int = 32,
     (x_train, y_train), (x_test, y_test) = digits(seed=seed)
     if isinstance(model, str):
         model = get_model(model, input_shape=x_train.shape[1:], num_classes=10, **model_options)
-    distances = model.layers[-1].__class__.__name__ == "EuclideanRBF"
+    distances = getattr(model.layers[-1], "outputs_distances", False)
 
     def loss(y: Any, out: Any) -> Any:
         return keras.losses.sparse_categorical_crossentropy(y, -out, from_logits=True)

@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -292,7 +291,9 @@ NO_ANSWER_ATTACKS = {
                            "for p in glob.glob('/work/*/solutions/output_size.py'):\n    exec(open(p).read())\n",
     "patched os.sep": "import os, glob\npaths = glob.glob('/work/*/solutions/output_size.py')\nos.sep = '\\0'\n"
                       "for p in paths:\n    exec(open(p).read())\n",
-    "fork_exec": "import _posixsubprocess\n",
+    "fork_exec": "import _posixsubprocess, os\nr, w = os.pipe()\n_posixsubprocess.fork_exec([b'/bin/sh', b'-c', b'true'], "
+                 "[b'/bin/sh'], True, (w,), None, None, -1, -1, -1, -1, -1, -1, r, w, True, True, -1, None, None, "
+                 "None, -1, None, False)\n",
     "pidfd kill": "import os, signal\ndef valid_output(n, f):\n"
                   "    signal.pidfd_send_signal(os.pidfd_open(os.getppid()), signal.SIGKILL)\n",
     "close the pipe and sleep": "import os, sys, time\ndef valid_output(n, f):\n    os.close(int(sys.argv[2]))\n"
@@ -321,11 +322,9 @@ NO_ANSWER_ATTACKS = {
 
 @pytest.mark.parametrize("name", sorted(NO_ANSWER_ATTACKS))
 def test_attacks_without_answers_score_zero(name):
-    start = time.monotonic()
     score, total, results = grade("output_size", NO_ANSWER_ATTACKS[name], timeout=2.0)
     assert score == 0, (name, [r.hints for r in results])
     assert len(results) == len(SUITES["output_size"].questions)
-    assert time.monotonic() - start < 30
 
 
 def test_student_code_is_confined_by_the_kernel_where_it_can_be():
@@ -347,8 +346,8 @@ def test_student_code_is_confined_by_the_kernel_where_it_can_be():
 SANDBOX = r"""
 import json, os, signal, socket, sys, threading
 sys.path.insert(0, sys.argv[3])
-from cnnzoo.grading import child  # the child's own functions, without its audit hook
-print(child._sandbox(sys.argv[1], json.loads(sys.argv[2])), flush=True)
+from cnnzoo.grading import sandbox  # the child's own confinement, without its audit hook
+print(sandbox.confine(sys.argv[1], json.loads(sys.argv[2])), flush=True)
 def attempt(name, fn):
     try:
         fn()
@@ -370,11 +369,11 @@ print("threads, own signals and own folder work", flush=True)
 
 
 def test_kernel_sandbox_holds_without_the_audit_hook(tmp_path):
-    from cnnzoo.grading.runner import _read_roots
+    from cnnzoo.grading.sandbox import read_roots
 
     if sys.platform != "linux":
         pytest.skip("Landlock and seccomp are Linux's")
-    roots = _read_roots([str(ROOT)], [str(ROOT / "solutions")])
+    roots = read_roots([str(ROOT)], [str(ROOT / "solutions")])
     run = subprocess.run([sys.executable, "-I", "-c", SANDBOX, str(tmp_path), json.dumps(roots), str(ROOT)],
                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
     lines = run.stdout.splitlines()
@@ -417,6 +416,53 @@ def test_shared_ids_and_odd_names_never_overwrite_a_grade(tmp_path):
     rows = {r["student"]: r for r in csv.DictReader(path.open())}
     assert "share this id" in rows["alice"]["problem"] and float(rows["alice"]["score"]) == 0
     assert float(rows["grades.csv"]["score"]) == 10 and path.is_file()
+
+
+def test_honest_answers_in_ordinary_python_are_not_penalised():
+    header = ("import subprocess, asyncio, unittest.mock, cProfile, collections, tempfile\n"  # imports a student leaves
+              "cProfile.run('sum(range(10))')\nopen('scratch.txt', 'w').write('notes')\n")
+    score, total, results = grade("output_size", header + solution("output_size"))
+    assert score == total, [r.hints for r in results]
+    shape = ("import collections\nShape = collections.namedtuple('Shape', 'h w c')\n_v = vgg16_feature_shape\n"
+             "def vgg16_feature_shape(n):\n    return Shape(*_v(n))\n")
+    score, total, results = grade("store_activations", solution("store_activations") + shape)
+    assert score == total, [r.hints for r in results]
+    ordered = ("import collections\n_l = lenet5_answers\ndef lenet5_answers(*a):\n    out = _l(*a)\n"
+               "    return collections.OrderedDict(out, params=collections.defaultdict(int, out['params']))\n")
+    score, total, results = grade("parameters", solution("parameters") + ordered)
+    assert score == total, [r.hints for r in results]
+
+
+def test_machine_secrets_and_the_graders_folders_stay_unreadable(tmp_path):
+    course_dir = tmp_path / "course"
+    shutil.copytree(ROOT / "solutions", course_dir / "solutions")
+    shutil.copytree(ROOT / "exercises", course_dir / "exercises")
+    (course_dir / "subs" / "mallory").mkdir(parents=True)
+    (course_dir / "subs" / "mallory" / "output_size.py").write_text(
+        "import os\ndef valid_output(n, f):\n    seen = []\n"
+        "    for p in ('/etc/shadow', '/dev/kmsg', '../../solutions/output_size.py', '"
+        + str(course_dir / "solutions" / "output_size.py") + "', '" + str(course_dir / "grade.py") + "'):\n"
+        "        try:\n            open(p, 'rb').read(1)\n            seen.append(p)\n        except OSError:\n            pass\n"
+        "    print('READ', seen)\n    return 0\n")
+    (course_dir / "grade.py").write_text(  # an instructor's script: its folder is sys.path[0]
+        "from cnnzoo.grading import course\n"
+        "course.grade_class('subs', 'out', questions='exercises', hidden='solutions/hidden', progress=False)\n")
+    run = subprocess.run([sys.executable, "grade.py"], cwd=course_dir, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = (course_dir / "out" / "students" / "mallory" / "results.json").read_text()
+    assert "READ []" in report, report[-2000:]
+
+
+def test_a_huge_model_config_is_refused_before_it_is_read():
+    layers = [{"class_name": "InputLayer", "name": "l0", "config": {"name": "l0", "batch_shape": [None, 4]},
+               "inbound_nodes": []}]
+    layers += [{"class_name": "ReLU", "name": f"l{i}", "config": {"name": f"l{i}"},
+                "inbound_nodes": [[[f"l{i - 1}", 0, 0]]]} for i in range(1, 3000)]
+    config = json.dumps({"class_name": "Functional", "config": {"name": "big", "layers": layers[::-1],
+                         "input_layers": [["l0", 0, 0]], "output_layers": [["l2999", 0, 0]]}})
+    from cnnzoo.grading.hints import model_hint
+
+    assert "far larger" in model_hint(config, "lenet5")
 
 
 def test_printed_output_reaches_the_feedback_without_flush():
@@ -471,30 +517,30 @@ def test_a_forged_model_config_cannot_stall_the_grader():
               "def build_lenet5(input_shape=(32, 32, 1), num_classes=10):\n"
               "    line = json.dumps({'op': 'value', 'value': {'t': 'keras_model', 'config': CFG, 'weights': []}})\n"
               "    os.write(int(sys.argv[2]), (line + '\\n').encode())\n    import time; time.sleep(60)\n")
-    start = time.monotonic()
     score, _, results = grade("keras_lenet", source, timeout=30)
-    assert score == 0 and time.monotonic() - start < 60
-    assert "too large to walk" in results[0].hints[0]
+    assert score == 0 and "too large to walk" in results[0].hints[0]
 
 
 def test_hanging_code_everywhere_grades_in_functions_times_limit():
     source = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nimport threading\n" \
              "threading.Thread(target=lambda: [0 for _ in iter(int, 1)], daemon=True).start()\n" + "\n".join(
                  f"def {q.function}(*a):\n    while True:\n        pass\n" for q in SUITES["output_size"].questions)
-    start = time.monotonic()
     score, _, results = grade("output_size", source, timeout=0.5)
-    elapsed = time.monotonic() - start
-    assert score == 0 and elapsed < 6 * 0.5 + 5
-    assert any("timed out on an earlier case" in h for r in results for h in r.hints)
+    assert score == 0
+    # each function is called once: its first case times out, the others are not run
+    for function in {q.function for q in SUITES["output_size"].questions}:
+        hints = [h for r, q in zip(results, SUITES["output_size"].questions) if q.function == function for h in r.hints]
+        assert sum("ran longer than" in h or "more than 0.5 s of CPU" in h for h in hints) == 1, hints
+        assert sum("timed out on an earlier case" in h for h in hints) == len(hints) - 1
 
 
 def test_c_level_loop_and_import_loop_are_killed():
     regex = "import re\ndef valid_output(n, f):\n    return re.match('(a*)*b', 'a' * 40)\n"
     assert grade("output_size", regex, timeout=1.0)[0] == 0
-    start = time.monotonic()
     score, _, results = grade("output_size", "while True:\n    pass\n", timeout=1.0)
-    assert score == 0 and time.monotonic() - start < 5  # the import is tried once, not per case
-    assert "took longer than 1 s" in results[0].hints[0]
+    assert score == 0  # the import is tried once; every case reports it
+    hints = [h for r in results for h in r.hints]
+    assert all("took longer than 1 s" in h or "timed out on an earlier case" in h for h in hints), hints
 
 
 def test_one_crashing_case_costs_only_that_case():
@@ -614,9 +660,10 @@ def test_class_grading_parallel_equals_serial_and_resumes(tmp_path):
     assert 0 < float(rows["cy"][1]) < float(rows["cy"][2])
     assert "not a readable zip" in rows["dee"][-1] and "no exercise modules" in rows["eve"][-1]
     assert (tmp_path / "one" / "students" / "ada" / "feedback.txt").exists()
-    start = time.monotonic()
+    report = tmp_path / "one" / "students" / "ada" / "results.json"
+    stamp = report.stat().st_mtime_ns
     again = course.grade_class(subs, tmp_path / "one", workers=1, **kw).read_text()
-    assert again == one and time.monotonic() - start < 2  # already graded: skipped
+    assert again == one and report.stat().st_mtime_ns == stamp  # already graded: skipped, not redone
 
 
 def test_cli_exercises_errors_exit_2(tmp_path):

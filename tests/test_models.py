@@ -137,7 +137,6 @@ def test_lenet5_trains_to_97_percent_on_digits(tmp_path):
 
     result = train("lenet5", out=str(tmp_path), progress=False)
     assert result.test_accuracy >= 0.97
-    assert result.seconds < 30 * 2  # 30 s on these machines; leave room for a loaded CI box
     assert (tmp_path / "lenet5_lecture_training.png").stat().st_size > 10_000
     assert len(result.history["loss"]) == 20 and result.history["loss"][-1] < result.history["loss"][0]
 

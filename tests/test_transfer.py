@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 
 import numpy as np
 import pytest
@@ -65,10 +64,8 @@ def test_offline_imagenet_fails_fast_and_says_where(T, keras, tmp_path, monkeypa
     from keras.src.backend import config
 
     monkeypatch.setattr(config, "_KERAS_DIR", str(tmp_path))
-    start = time.perf_counter()
-    with pytest.raises(T.WeightsUnavailable) as info:
+    with pytest.raises(T.WeightsUnavailable) as info:  # how fast: benchmarks, not here
         T.backbone("MobileNetV2", input_shape=(96, 96, 3))
-    assert time.perf_counter() - start < 15
     message = str(info.value)
     name = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_96_no_top.h5"
     assert name in message and str(tmp_path / "models" / name) in message
@@ -116,16 +113,13 @@ def test_preprocessing_once_on_a_copy(T, keras, base):
     np.testing.assert_allclose(features, expected, rtol=1e-5, atol=1e-5)
 
 
-def test_cache_is_reused_fast_and_never_stale(T, base, tmp_path):
+def test_cache_is_reused_and_never_stale(T, base, tmp_path, monkeypatch):
     x = _images(96, seed=2)
-    start = time.perf_counter()
     first = T.extract_features(base, x, cache_dir=tmp_path, progress=False)
-    cold = time.perf_counter() - start
-    start = time.perf_counter()
-    second = T.extract_features(base, x, cache_dir=tmp_path, progress=False)
-    warm = time.perf_counter() - start
+    with monkeypatch.context() as patch:  # a cache hit never runs the backbone
+        patch.setattr(base, "predict_on_batch", lambda *a, **k: pytest.fail("the backbone ran on a cache hit"))
+        second = T.extract_features(base, x, cache_dir=tmp_path, progress=False)
     np.testing.assert_array_equal(first, second)
-    assert cold / warm >= 10, (cold, warm)
     changed = x.copy()
     changed[5, 0, 0, 0] ^= 1  # one pixel of one image
     other = T.extract_features(base, changed, cache_dir=tmp_path, progress=False)
@@ -290,40 +284,6 @@ def test_gpu_device_mixed_precision_and_replicas(T, keras):
     assert T.strategy().num_replicas_in_sync == (gpus if gpus > 1 else 1)
 
 
-WORKER = textwrap.dedent('''
-    import json, os
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    import tensorflow as tf
-    s = tf.distribute.MultiWorkerMirroredStrategy()
-    index = json.loads(os.environ["TF_CONFIG"])["task"]["index"]
-    total = s.reduce(tf.distribute.ReduceOp.SUM, s.run(lambda: tf.constant(float(index + 1))), axis=None)
-    print(json.dumps({"replicas": s.num_replicas_in_sync, "sum": float(total)}))
-''')
-
-
-def test_multi_worker_strategy_from_tf_config_on_loopback():
-    import socket
-
-    ports = []
-    for _ in range(2):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            ports.append(sock.getsockname()[1])
-    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, env={**os.environ, "TF_CONFIG": json.dumps(
-                                  {"cluster": cluster, "task": {"type": "worker", "index": i}})})
-             for i in range(2)]
-    try:
-        outs = [p.communicate(timeout=120) for p in procs]
-    finally:
-        for p in procs:
-            p.kill()
-    for p, (out, err) in zip(procs, outs):
-        assert p.returncode == 0, err[-2000:]
-        assert json.loads(out.strip().splitlines()[-1]) == {"replicas": 2, "sum": 3.0}  # 1 + 2 across workers
-
-
 def test_cli_weights_list_and_import(tmp_path):
     env = {**os.environ, "KERAS_HOME": str(tmp_path)}
     run = lambda *a: subprocess.run([sys.executable, "-m", "cnnzoo.cli", "weights", *a],  # noqa: E731
@@ -343,7 +303,6 @@ def test_transfer_demo_end_to_end(T, tmp_path):
 
     r = demo.transfer_learning(str(tmp_path), size=32, epochs=2, progress=False)
     assert r.features == 1280 and (r.device == "CPU" or r.device.startswith("GPU: "))
-    assert r.extract_seconds / r.cached_seconds >= 10
     # ten classes, chance is 0.1; random features at 32x32 carry a little (0.17 here), pixels a lot
     assert r.logistic_accuracy >= 0.1 + MARGIN / 2 and r.pixels_accuracy > 0.9
     assert os.path.getsize(r.figure) > 10_000

@@ -1,4 +1,10 @@
-"""keras.applications' own layers and the paper layers of LeNet-5 (cnnzoo.layers)."""
+"""keras.applications' own layers and the paper layers of LeNet-5 and AlexNet.
+
+The paper layers' rules live here, Keras-free: :func:`subsampling_shape`,
+:func:`lenet_c3_shape` and :func:`rbf_shape` are what :mod:`cnnzoo.layers`'
+``compute_output_shape`` calls too (as Keras' ``base_conv`` calls
+``compute_conv_output_shape``), so a count and a layer can never disagree.
+"""
 
 from __future__ import annotations
 
@@ -22,13 +28,40 @@ def _custom_scale(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     return LayerCount(_broadcast(shapes), shape_explain="x + scale*r")
 
 
+def subsampling_shape(shape: Shape, pool_size: int) -> Shape:
+    """S2/S4: ``(h, w, c)`` to ``(h // p, w // p, c)``; unknown sizes stay unknown.
+
+    >>> subsampling_shape((28, 28, 6), 2)
+    (14, 14, 6)
+    """
+    h, w, c = shape
+    return (None if h is None else h // pool_size, None if w is None else w // pool_size, c)
+
+
+def lenet_c3_shape(shape: Shape, kernel_size: int, filters: int) -> Shape:
+    """C3: a valid ``kernel_size`` convolution into ``filters`` maps.
+
+    >>> lenet_c3_shape((14, 14, 6), 5, 16)
+    (10, 10, 16)
+    """
+    h, w, _ = shape
+    k = kernel_size
+    return (None if h is None else h - k + 1, None if w is None else w - k + 1, filters)
+
+
+def rbf_shape(shape: Shape, units: int) -> Shape:
+    """The RBF output: one distance per class, whatever the input length."""
+    return (units,)
+
+
 @handles("Subsampling")
 def _subsampling(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     shape = _one(shapes, 3, "Subsampling")
-    pool = _pool_dims({"pool_size": cfg.get("pool_size", 2)}, [shape])
+    p = int(cfg.get("pool_size", 2))
+    explained = _pool_dims({"pool_size": p}, [shape])  # validates, and says why
     c = _need(shape[-1], "number of channels")
-    return LayerCount(pool.output, 2 * c, 0, (_prod(shape) or 0),
-                      f"a coefficient and a bias per map: 2*{c} = {2 * c}", pool.shape_explain)
+    return LayerCount(subsampling_shape(shape, p), 2 * c, 0, (_prod(shape) or 0),
+                      f"a coefficient and a bias per map: 2*{c} = {2 * c}", explained.shape_explain)
 
 
 @handles("LeNetC3")
@@ -36,14 +69,14 @@ def _lenet_c3(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     shape = _one(shapes, 3, "LeNetC3")
     k = int(cfg.get("kernel_size", 5))
     table = [list(t) for t in cfg["table"]]
-    conv = _conv({"kernel_size": k, "filters": len(table)}, [shape])
+    conv = _conv({"kernel_size": k, "filters": len(table)}, [shape])  # validates, and says why
     groups: dict[int, int] = {}
     for inputs in table:
         groups[len(inputs)] = groups.get(len(inputs), 0) + 1
     value = sum(len(t) * k * k + 1 for t in table)
     terms = " + ".join(f"{m}*({k}*{k}*{size} + 1)" for size, m in groups.items())
     macs = (_prod(conv.output[:-1]) or 0) * k * k * sum(len(t) for t in table)  # type: ignore[index]
-    return LayerCount(conv.output, value, 0, macs,
+    return LayerCount(lenet_c3_shape(shape, k, len(table)), value, 0, macs,
                       f"connection table, one bias per map: {terms} = {_fmt(value)}",
                       conv.shape_explain)
 
@@ -53,7 +86,7 @@ def _rbf(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     shape = _one(shapes, 1, "EuclideanRBF")
     n_in, units = _need(shape[0], "input size"), int(cfg["units"])
     value = n_in * units
-    return LayerCount((units,), 0, value, value,
+    return LayerCount(rbf_shape(shape, units), 0, value, value,
                       f"fixed prototypes {n_in}*{units} = {_fmt(value)} (not trained)",
                       f"one distance per class: {units}")
 

@@ -1,8 +1,6 @@
-"""The course workflow: release the exercises, grade a class, grade one Gradescope submission.
+"""The course workflow: grade a class, grade one Gradescope submission (and, from
+:mod:`cnnzoo.grading.release`, :func:`release` the exercises).
 
-- :func:`release` splits the material: ``OUT/student/`` (stubs and public tests, no
-  solutions) and ``OUT/autograder.zip`` (Gradescope's ``setup.sh`` and ``run_autograder``,
-  the questions with the hidden ones, and cnnzoo's source to install).
 - :func:`grade_class` grades a folder of submissions (one folder or ``.zip`` per student)
   in parallel into ``grades.csv`` and ``students/<id>/results.json`` + ``feedback.txt``.
   Only files named like an exercise module are read from a submission; nothing else in it
@@ -17,7 +15,6 @@ import io
 import os
 import re
 import secrets
-import shutil
 import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -25,88 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from cnnzoo.grading import engine, report
-from cnnzoo.grading.stubs import build_stubs
+from cnnzoo.grading.release import release
 
 __all__ = ["release", "grade_class", "autograde", "read_submission", "student_seed"]
 
 _MAX_SOURCE = 1 << 20  # a module larger than 1 MiB is not read
 _PACKAGE = Path(__file__).resolve().parents[1]
-
-_SETUP = """#!/usr/bin/env bash
-# Gradescope runs this once when it builds the autograder image.
-set -euo pipefail
-cd /autograder/source
-python3 -m pip install --quiet ./cnnzoo-src
-"""
-
-_RUN = """#!/usr/bin/env bash
-# Gradescope runs this for each submission; the grade goes to results/results.json.
-set -uo pipefail
-mkdir -p /autograder/results
-cnnzoo exercises autograde /autograder/submission --questions /autograder/source/questions \\
-    --results /autograder/results/results.json --timeout {timeout:g} --submission-timeout {total:g}
-"""
-
-_STUDENT_README = """# Exercises
-
-Open each module, replace every `raise NotImplementedError(...)` with your answer, then run
-
-    pytest .
-
-from this folder to see your score, question by question, with hints. Your functions are
-called on fresh random inputs each run, in a separate process with a time limit of a few
-seconds per call: return plain values (numbers, tuples, lists, NumPy arrays, and in
-keras_lenet a keras.Model). NumPy is allowed everywhere; cnnzoo's own answers are not.
-"""
-
-
-def _copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, dst)
-
-
-def release(out: str | Path, *, exercises: str | Path = "exercises", solutions: str | Path = "solutions",
-            timeout: float = 5.0, submission_timeout: float = 600.0) -> dict[str, Path]:
-    """Write ``OUT/student/`` and ``OUT/autograder.zip``; return their paths."""
-    exercises, solutions, out = Path(exercises), Path(solutions), Path(out)
-    stale = build_stubs(solutions, exercises, check_only=True)
-    if stale:
-        raise ValueError(f"stubs are out of date with {solutions}: {', '.join(stale)} "
-                         "(run: cnnzoo exercises build)")
-    suites = engine.load_suites(exercises)
-    student = out / "student"
-    if student.exists():
-        shutil.rmtree(student)
-    for suite in suites:
-        _copy(exercises / f"{suite.module}.py", student / f"{suite.module}.py")
-        _copy(Path(suite.path), student / Path(suite.path).name)
-    _copy(exercises / "conftest.py", student / "conftest.py")
-    (student / "README.md").write_text(_STUDENT_README, encoding="utf-8")
-
-    bundle = out / "autograder.zip"
-    tmp = bundle.with_suffix(".zip.tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        _add(zf, "setup.sh", _SETUP)
-        _add(zf, "run_autograder", _RUN.format(timeout=timeout, total=submission_timeout))
-        for suite in suites:
-            zf.write(suite.path, f"questions/{Path(suite.path).name}")
-        for hidden in sorted((solutions / "hidden").glob("test_*.py")):
-            zf.write(hidden, f"questions/hidden/{hidden.name}")
-        root = _PACKAGE.parent
-        for name in ("setup.cfg", "pyproject.toml", "README.md"):
-            if (root / name).is_file():
-                zf.write(root / name, f"cnnzoo-src/{name}")
-        for path in sorted(_PACKAGE.rglob("*.py")):
-            zf.write(path, f"cnnzoo-src/cnnzoo/{path.relative_to(_PACKAGE)}")
-    os.replace(tmp, bundle)
-    return {"student": student, "autograder": bundle}
-
-
-def _add(zf: zipfile.ZipFile, name: str, text: str) -> None:
-    info = zipfile.ZipInfo(name)
-    info.external_attr = 0o755 << 16  # executable, as Gradescope expects
-    zf.writestr(info, text)
-
 
 # ------------------------------------------------------------------ reading submissions
 
@@ -218,7 +139,8 @@ def grade_class(submissions: str | Path, out: str | Path, *, questions: str | Pa
     modules = [s.module for s in suites]
     out.mkdir(parents=True, exist_ok=True)
     secret = seed or os.environ.get("CNNZOO_COURSE_SECRET") or _stored_secret(out)
-    blocked = (str(Path(questions).resolve()), str(out.resolve()), str(submissions.resolve()))
+    blocked = (str(Path(questions).resolve()), str(out.resolve()), str(submissions.resolve()),
+               *([str(Path(hidden).resolve())] if hidden else []))
     entries = sorted(p for p in submissions.iterdir() if not p.name.startswith("."))
     rows: dict[str, _Row] = {}
     todo = []

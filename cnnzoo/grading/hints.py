@@ -22,9 +22,20 @@ def _weighted(summary: Any) -> dict[str, Any]:
     return {row.name: row for row in summary.rows if row.params}
 
 
+MAX_CONFIG = 256 << 10  # bytes of a student's model config: LeNet-5's takes about 5 KiB
+MAX_LAYERS = 1_000
+
+
 def model_hint(config_json: str, reference: str, **spec_options: Any) -> str | None:
-    """``None`` when the model's layers match ``reference`` (a zoo name) layer by layer."""
+    """``None`` when the model's layers match ``reference`` (a zoo name) layer by layer.
+
+    A config over :data:`MAX_CONFIG` bytes or :data:`MAX_LAYERS` layers is refused before
+    it is read: the grader's own work on a student's answer stays small.
+    """
     import cnnzoo
+
+    if len(config_json) > MAX_CONFIG or config_json.count('"class_name"') > MAX_LAYERS:
+        return f"the model is far larger than {reference} (over {MAX_LAYERS:,} layers or {MAX_CONFIG >> 10} KiB)"
 
     try:
         got = cnnzoo.summarize(config_json)

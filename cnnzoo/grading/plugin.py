@@ -82,7 +82,8 @@ class GradedFile(pytest.File):
                 folder = Path(config.invocation_params.dir) / folder
             path = folder / f"{self.suite.module}.py"
             source = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
-            blocked = (str(self.path.parent),)
+            blocked = tuple(str(p) for p in (self.path.parent, config.rootpath / config.getoption("hidden"))) + \
+                ((str(Path(config.getoption("grade_json")).resolve().parent),) if config.getoption("grade_json") else ())
             deadline = config.stash[_DEADLINE]
             self._results = engine.grade_module(
                 self.suite, source, seed=config.stash[_SEED], timeout=config.getoption("grade_timeout"),

@@ -25,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from cnnzoo.grading import wire
+from cnnzoo.grading.sandbox import package_roots, read_roots
 
 __all__ = ["Reply", "StudentProcess"]
 
-_CHILD_SOURCE = (Path(__file__).with_name("child.py")).read_text(encoding="utf-8")
+_CHILD_SOURCE = "\n".join(Path(__file__).with_name(name).read_text(encoding="utf-8")
+                          for name in ("sandbox.py", "child.py"))  # confine() first, then the protocol
 _OUTPUT_CAP = 2000
 _PRELOAD_TIMEOUT = 180.0
 _MAX_ANSWER = 16 << 20  # bytes of one encoded answer
@@ -65,57 +67,6 @@ class _Output(threading.Thread):
         return text if len(text) <= _OUTPUT_CAP else text[:_OUTPUT_CAP] + "\n[output cut]"
 
 
-_SYSTEM_ROOTS = ("/usr", "/lib", "/lib32", "/lib64", "/etc", "/sys", "/dev")
-
-
-def _inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
-
-
-def _carve(root: str, blocked: list[str]) -> list[tuple[str, str]]:
-    """``root`` as Landlock rules that leave out every ``blocked`` folder inside it: the
-    siblings along the way down may be read; the folders on the way may only be listed
-    (so Python still finds the other packages there), the blocked ones not even that."""
-    inner = [b for b in blocked if _inside(b, root)]
-    if not inner:
-        return [(root, "read")]
-    if any(b == root for b in inner) or not os.path.isdir(root):
-        return []
-    granted = [(root, "list")]
-    for name in sorted(os.listdir(root)):
-        granted += _carve(os.path.join(root, name), inner)
-    return granted
-
-
-def _read_roots(hidden: list[str], blocked: list[str]) -> list[tuple[str, str]]:
-    """What the child may read: the standard library, the folders on its path (the cnnzoo
-    package, the course's folders and the grader's output carved out), system files.
-    Not ``/proc`` (the grader's environment and command line are there), nor the base
-    interpreter's own site-packages."""
-    import sysconfig
-
-    paths = sysconfig.get_paths()
-    roots = {os.path.realpath(paths[key]) for key in ("stdlib", "platstdlib") if key in paths}
-    roots |= {os.path.realpath(p) for p in sys.path if p and os.path.isdir(p)} - set(hidden)
-    roots |= {r for r in _SYSTEM_ROOTS if os.path.isdir(r)}
-    keep = [os.path.realpath(b) for b in blocked]
-    out: list[tuple[str, str]] = []
-    for root in sorted(roots):
-        out += _carve(root, keep)
-    return sorted(set(out))
-
-
-def _package_roots() -> list[str]:
-    """Folders the child may not read: the cnnzoo package and the course folders beside it."""
-    package = Path(__file__).resolve().parents[1]
-    roots = [package]
-    for name in ("solutions", "exercises", "tests"):
-        candidate = package.parent / name
-        if candidate.is_dir():
-            roots.append(candidate)
-    return [str(p) for p in roots]
-
-
 class StudentProcess:
     """A student module loaded in its own process.
 
@@ -128,7 +79,7 @@ class StudentProcess:
                  blocked: tuple[str, ...] = (), timeout: float = 5.0) -> None:
         self.module, self.source, self.timeout = module, source, timeout
         self.allow = tuple(dict.fromkeys(("numpy", *allow)))
-        self.blocked = tuple(str(Path(p).resolve()) for p in blocked) + tuple(_package_roots())
+        self.blocked = tuple(str(Path(p).resolve()) for p in blocked) + tuple(package_roots())
         self._function = ""
         self.proc: subprocess.Popen[bytes] | None = None
         self.folder: str | None = None
@@ -160,7 +111,7 @@ class StudentProcess:
                   and not Path(p, "numpy").is_dir()]
         self._send({"module": self.module, "preload": list(self.allow), "blocked_roots": list(self.blocked),
                     "blocked_modules": ["cnnzoo", "solutions", "exercises", "conftest", "pytest", "_pytest"],
-                    "hidden_paths": hidden, "read_roots": _read_roots(hidden, list(self.blocked)),
+                    "hidden_paths": hidden, "read_roots": read_roots(hidden, list(self.blocked), self.allow),
                     "rlimits": {"RLIMIT_AS": memory, "RLIMIT_FSIZE": 64 << 20, "RLIMIT_CORE": 0}})
         ready = self._receive(_PRELOAD_TIMEOUT)
         self.sandbox = str(ready.value or "")[:200] if ready.status == "value" else ""

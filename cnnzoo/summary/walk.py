@@ -158,12 +158,12 @@ class _Walker:
                     at: _Place) -> tuple[list[Shape], LayerCount]:
         start = len(self.rows)
         layers = {layer.get("name") or layer["config"]["name"]: layer for layer in cfg["layers"]}
-        recorded: dict[_Ref, Shape] = {}
+        recorded: dict[tuple[str, int], dict[int, Shape]] = {}  # (layer, node) -> output index -> shape
         for layer in cfg["layers"]:
             for call in _calls(layer):
-                for ref, shape in call:
+                for (ref_name, ref_node, ref_index), shape in call:
                     if shape is not None:
-                        recorded[ref] = shape
+                        recorded.setdefault((ref_name, ref_node), {})[ref_index] = shape
         values: dict[tuple[str, int], list[Shape]] = {}
         input_refs = [tuple(r) for r in _as_refs(cfg["input_layers"])]
         for i, (name, node, _) in enumerate(input_refs):
@@ -182,8 +182,8 @@ class _Walker:
                 if not all((ref[0], ref[1]) in values for ref, _ in call):
                     continue
                 shapes = [values[(r[0], r[1])][r[2]] for r, _ in call]
-                outputs = sorted(t for (n, i, t) in recorded if (n, i) == (name, index))
-                rec = [recorded[(name, index, t)] for t in outputs]
+                known = recorded.get((name, index), {})
+                rec = [known[t] for t in sorted(known)]
                 values[(name, index)] = self._call(layers[name], shapes, at, name not in done_names, rec)
                 done_names.add(name)
                 pending.remove(item)
