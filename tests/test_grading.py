@@ -51,12 +51,14 @@ def graded(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_solutions_get_full_marks(graded):
     report, run = graded["solutions"]
     assert report["score"] == report["max_score"] > 50
     assert run.returncode == 0 and "TOTAL" in run.stdout
 
 
+@pytest.mark.slow
 def test_stubs_score_zero_on_one_screen(graded):
     report, run = graded["stubs"]
     assert report["score"] == 0 and report["max_score"] == graded["solutions"][0]["max_score"]
@@ -66,6 +68,7 @@ def test_stubs_score_zero_on_one_screen(graded):
     assert all("not answered yet" in t["output"] for t in report["tests"])
 
 
+@pytest.mark.slow
 def test_report_is_gradescope_shaped_and_names_hold_no_answers(graded):
     report, _ = graded["solutions"]
     assert "seed" in report["output"]
@@ -76,6 +79,7 @@ def test_report_is_gradescope_shaped_and_names_hold_no_answers(graded):
                                                     for q in s.questions]
 
 
+@pytest.mark.slow
 def test_hidden_questions_only_for_the_instructor(tmp_path):
     report = tmp_path / "r.json"
     run = pytest_run("exercises/test_output_size.py", "--against", "solutions", "--instructor",
@@ -384,6 +388,7 @@ def test_kernel_sandbox_holds_without_the_audit_hook(tmp_path):
     assert lines[-1] == "threads, own signals and own folder work"
 
 
+@pytest.mark.slow
 def test_grading_with_cnnzoo_installed_as_a_package(tmp_path):
     # site-packages is readable by the child; the cnnzoo package inside it is not
     site = tmp_path / "site"
@@ -433,6 +438,7 @@ def test_honest_answers_in_ordinary_python_are_not_penalised():
     assert score == total, [r.hints for r in results]
 
 
+@pytest.mark.slow
 def test_machine_secrets_and_the_graders_folders_stay_unreadable(tmp_path):
     course_dir = tmp_path / "course"
     shutil.copytree(ROOT / "solutions", course_dir / "solutions")
@@ -504,6 +510,7 @@ def test_broken_zips_are_reported_not_fatal(tmp_path, kind):
     assert float(rows["alice"]["score"]) == float(rows["alice"]["max_score"]) == 10
 
 
+@pytest.mark.slow
 def test_a_forged_model_config_cannot_stall_the_grader():
     nested = {"class_name": "Sequential", "config": {"name": "m0", "layers": [
         {"class_name": "Activation", "config": {"name": "act", "activation": "relu"}}]}}
@@ -521,6 +528,7 @@ def test_a_forged_model_config_cannot_stall_the_grader():
     assert score == 0 and "too large to walk" in results[0].hints[0]
 
 
+@pytest.mark.slow
 def test_hanging_code_everywhere_grades_in_functions_times_limit():
     source = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nimport threading\n" \
              "threading.Thread(target=lambda: [0 for _ in iter(int, 1)], daemon=True).start()\n" + "\n".join(
@@ -554,6 +562,7 @@ def test_one_crashing_case_costs_only_that_case():
         assert any("ended the Python process" in h for h in results[0].hints)
 
 
+@pytest.mark.slow
 def test_atexit_and_fake_report_cannot_change_the_grade(tmp_path):
     folder = tmp_path / "sub"
     shutil.copytree(ROOT / "exercises", folder)
@@ -604,6 +613,7 @@ def test_release_holds_no_solution_text(released):
             assert not leaks, f"{name}: {line!r} appears in {leaks}"
 
 
+@pytest.mark.slow
 def test_release_student_folder_grades_stubs_zero(released, tmp_path):
     folder = tmp_path / "student"
     shutil.copytree(released["student"], folder)
@@ -615,6 +625,7 @@ def test_release_student_folder_grades_stubs_zero(released, tmp_path):
     assert "hidden" not in names and not any("large inputs" in p.read_text() for p in folder.glob("*.py"))
 
 
+@pytest.mark.slow
 def test_autograder_bundle_grades_a_submission(released, tmp_path):
     with zipfile.ZipFile(released["autograder"]) as zf:
         zf.extractall(tmp_path / "source")
@@ -644,6 +655,7 @@ def _class(folder):
     return folder
 
 
+@pytest.mark.slow
 def test_class_grading_parallel_equals_serial_and_resumes(tmp_path):
     subs = _class(tmp_path / "subs")
     questions = tmp_path / "questions"  # the arithmetic suites only: the Keras one is graded above

@@ -131,6 +131,7 @@ def test_rbf_outputs_squared_distances_to_fixed_prototypes(tf):
     assert set(np.unique(w)) == {-1.0, 1.0} and layer.trainable_weights == []
 
 
+@pytest.mark.slow
 @pytest.mark.isolated(timeout=300)
 def test_lenet5_trains_to_97_percent_on_digits(tmp_path):
     from cnnzoo.training import train

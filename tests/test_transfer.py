@@ -204,6 +204,7 @@ def test_attach_head_equals_head_of_features(T, base, task, tmp_path):
                                rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.isolated(timeout=400)
 def test_fine_tune_keeps_batch_norm_statistics(T, keras, task):
     x, y, features = task
@@ -256,6 +257,7 @@ MIRRORED = textwrap.dedent('''
 ''')
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_on_two_logical_cpus_matches_one():
     run = subprocess.run([sys.executable, "-c", MIRRORED], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
@@ -298,6 +300,7 @@ def test_cli_weights_list_and_import(tmp_path):
     assert bad.returncode == 2 and "no such weights file" in bad.stderr
 
 
+@pytest.mark.slow
 def test_transfer_demo_end_to_end(T, tmp_path):
     from cnnzoo import demo
 

@@ -95,6 +95,7 @@ def test_embedding_has_one_point_per_test_image(lenet_and_digits, tmp_path):
     assert _saved(tmp_path / "t.png")
 
 
+@pytest.mark.slow
 def test_write_all_writes_every_figure(lenet_and_digits, tmp_path):
     from cnnzoo.demo import figures
 

@@ -16,7 +16,7 @@ from cnnzoo.summary.rows import Row, Summary
 __all__ = ["walk"]
 
 _CONTAINERS = {"Functional", "Sequential", "Model"}
-MAX_CALLS = 200_000  # layer calls evaluated for one model: keras.applications' largest needs ~2,000
+MAX_CALLS = 50_000  # layer calls evaluated for one model: keras.applications' largest needs ~2,000
 MAX_NESTING = 64  # models inside models
 
 
