@@ -20,7 +20,6 @@ workers, reads the merged cache.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable
@@ -29,23 +28,9 @@ from typing import Any, Optional
 
 import numpy as np
 
+from cnnzoo.transfer.devices import worker_info
+
 __all__ = ["worker_info", "fit", "FitResult", "extract_features"]
-
-
-def worker_info() -> tuple[int, int]:
-    """``(index, count)`` of this worker from ``TF_CONFIG`` (a chief counts as worker 0); ``(0, 1)`` without it.
-
-    >>> os.environ.pop("TF_CONFIG", None) and None
-    >>> worker_info()
-    (0, 1)
-    """
-    config = json.loads(os.environ.get("TF_CONFIG") or "{}")
-    cluster, task = config.get("cluster", {}), config.get("task", {})
-    chiefs, workers = len(cluster.get("chief", [])), len(cluster.get("worker", []))
-    if chiefs + workers == 0:
-        return 0, 1
-    index = int(task.get("index", 0))
-    return (index + chiefs if task.get("type", "worker") == "worker" else index), chiefs + workers
 
 
 @dataclass

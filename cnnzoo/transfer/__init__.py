@@ -24,12 +24,12 @@ from cnnzoo.transfer.backbones import (
            backbone_info,
            estimate_batch_norm,
 )
-from cnnzoo.transfer.devices import device, strategy, use_mixed_precision
+from cnnzoo.transfer.devices import device, strategy, use_mixed_precision, worker_info
 from cnnzoo.transfer.features import cache_path, extract_features, load_cache, save_cache
 from cnnzoo.transfer.heads import attach_head, fine_tune, fit, logistic_baseline, train_head
 from cnnzoo.weights import WeightsUnavailable, import_weights, list_weights, weights_dir
 
 __all__ = ["BACKBONES", "BackboneInfo", "Preprocess", "backbone", "backbone_info", "estimate_batch_norm",
-           "device", "strategy", "use_mixed_precision", "cache_path", "extract_features", "load_cache",
+           "device", "strategy", "use_mixed_precision", "worker_info", "cache_path", "extract_features", "load_cache",
            "save_cache", "attach_head", "fine_tune", "fit", "logistic_baseline", "train_head",
            "WeightsUnavailable", "import_weights", "list_weights", "weights_dir"]

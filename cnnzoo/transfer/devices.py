@@ -3,9 +3,11 @@ the ``tf.distribute`` strategy for this machine or cluster."""
 
 from __future__ import annotations
 
+import json
+import os
 from typing import Any, Optional
 
-__all__ = ["device", "use_mixed_precision", "strategy"]
+__all__ = ["device", "use_mixed_precision", "strategy", "worker_info"]
 
 
 _GPU_SETUP: dict[str, Any] = {"done": False}
@@ -58,8 +60,6 @@ def strategy(devices: Optional[list[str]] = None) -> Any:
     the multi-worker strategy), giving it the global batch."""
     import tensorflow as tf
 
-    from cnnzoo.distributed import worker_info
-
     if devices is None and worker_info()[1] > 1:
         return tf.distribute.MultiWorkerMirroredStrategy()
     if devices is not None:
@@ -68,3 +68,19 @@ def strategy(devices: Optional[list[str]] = None) -> Any:
     if len(gpus) > 1:
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
+
+
+def worker_info() -> tuple[int, int]:
+    """``(index, count)`` of this worker from ``TF_CONFIG`` (a chief counts as worker 0); ``(0, 1)`` without it.
+
+    >>> import os; os.environ.pop("TF_CONFIG", None) and None
+    >>> worker_info()
+    (0, 1)
+    """
+    config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    cluster, task = config.get("cluster", {}), config.get("task", {})
+    chiefs, workers = len(cluster.get("chief", [])), len(cluster.get("worker", []))
+    if chiefs + workers == 0:
+        return 0, 1
+    index = int(task.get("index", 0))
+    return (index + chiefs if task.get("type", "worker") == "worker" else index), chiefs + workers
