@@ -321,6 +321,15 @@ NO_ANSWER_ATTACKS = {
                            "    os.write(int(sys.argv[2]), ('{\"op\":\"value\",\"value\":{\"t\":\"dict\",\"v\":[' + items + ']}}\\n').encode())\n"
                            "    time.sleep(100)\n",
     "socket": "import socket\ndef valid_output(n, f):\n    socket.socket(socket.AF_UNIX).connect('/var/run/docker.sock')\n",
+    # found by a fourth review
+    "a device in its own folder": "import os, stat\ndef valid_output(n, f):\n"
+                                  "    os.mknod('kmsg', 0o600 | stat.S_IFCHR, os.makedev(1, 11))\n"
+                                  "    return len(os.read(os.open('kmsg', os.O_RDONLY | os.O_NONBLOCK), 100))\n",
+    "graph that orders slowly": "import json\nN = 17000\nnodes = [[['a', i + 1, 0]] for i in range(N - 1)] + [[['in', 0, 0]]]\n"
+                                "CFG = json.dumps({'class_name': 'Functional', 'config': {'name': 'm', 'layers': [\n"
+                                "  {'class_name': 'InputLayer', 'name': 'in', 'config': {'name': 'in', 'batch_shape': [None, 4]}, 'inbound_nodes': []},\n"
+                                "  {'class_name': 'ReLU', 'name': 'a', 'config': {'name': 'a'}, 'inbound_nodes': nodes}],\n"
+                                "  'input_layers': [['in', 0, 0]], 'output_layers': [['a', 0, 0]]}})\n",
 }
 
 
@@ -365,6 +374,8 @@ attempt("fork", os.fork)
 attempt("socket", lambda: socket.socket(socket.AF_UNIX))
 attempt("signal the parent", lambda: os.kill(os.getppid(), 0))
 attempt("exec", lambda: os.execv("/bin/true", ["true"]))
+attempt("make a device", lambda: os.mknod(os.path.join(sys.argv[1], "tty"), 0o600 | 0o020000, os.makedev(4, 1)))
+attempt("real-time priority", lambda: os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1)))
 t = threading.Thread(target=lambda: None); t.start(); t.join()
 os.kill(os.getpid(), 0)
 open(os.path.join(sys.argv[1], "own.txt"), "w").write("ok")
@@ -469,6 +480,57 @@ def test_a_huge_model_config_is_refused_before_it_is_read():
     from cnnzoo.grading.hints import model_hint
 
     assert "far larger" in model_hint(config, "lenet5")
+
+
+def test_slowly_ordered_graph_is_refused_quickly():
+    import cnnzoo
+
+    exec(NO_ANSWER_ATTACKS["graph that orders slowly"], scope := {})
+    compact = json.dumps(json.loads(scope["CFG"]), separators=(",", ":"))  # under the size cap
+    with pytest.raises(ValueError, match="too large to walk"):
+        cnnzoo.summarize(compact)
+
+
+def test_student_text_cannot_forge_the_table_or_a_spreadsheet_formula(tmp_path):
+    import csv
+
+    from cnnzoo.grading import report
+
+    fake = "\\r\\x1b[2K\\x1b[1A\\noutput_size   10/10  ok\\nTOTAL   10/10\\x1b[8m"
+    source = "def __getattr__(name):\n    def answer(*args):\n        raise ValueError('" + fake + "')\n    return answer\n"
+    score, _, results = grade("output_size", source)
+    text = report.table(results)
+    assert score == 0 and "\x1b" not in text and "\r" not in text and sum(line.startswith("TOTAL") for line in text.splitlines()) == 1
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "=SUM(1+1)*cmd|' -c calc'!A1.zip").write_bytes(b"not a zip")
+    questions = tmp_path / "q"
+    questions.mkdir()
+    shutil.copy(ROOT / "exercises" / "test_output_size.py", questions)
+    path = course.grade_class(subs, tmp_path / "out", questions=questions, progress=False)
+    for row in csv.reader(path.open()):
+        assert not any(cell[:1] in "=+-@" and cell for cell in row), row
+
+
+def test_honest_work_is_not_penalised_by_where_things_are(tmp_path):
+    # the report in a folder that holds the temporary folders; a module importing the student's other one
+    folder = tmp_path / "work"
+    shutil.copytree(ROOT / "solutions", folder)
+    text = (folder / "pooling.py").read_text().replace('"""Max and average pooling', 'import pytest\nfrom output_size import strided_output\n"""Max and average pooling', 1)
+    (folder / "pooling.py").write_text("import pytest  # left over from a notebook\nfrom output_size import strided_output\n" + text)
+    report_path = Path("/tmp") / f"cnnzoo-report-{tmp_path.name}.json"
+    try:
+        pytest_run("exercises/test_pooling.py", "exercises/test_output_size.py", "--against", str(folder),
+                   "--grade-json", str(report_path))
+        data = json.loads(report_path.read_text())
+        assert data["score"] == data["max_score"], [t["output"] for t in data["tests"] if t["score"] < t["max_score"]]
+    finally:
+        report_path.unlink(missing_ok=True)
+
+
+def test_a_resubmission_gets_new_cases():
+    assert course.student_seed("s", "ada", {"m": "a"}) == course.student_seed("s", "ada", {"m": "a"})
+    assert course.student_seed("s", "ada", {"m": "a"}) != course.student_seed("s", "ada", {"m": "b"})
 
 
 def test_printed_output_reaches_the_feedback_without_flush():

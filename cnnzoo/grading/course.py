@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import os
 import re
 import secrets
@@ -54,7 +55,7 @@ def read_submission(path: str | Path, modules: list[str]) -> dict[str, str]:
                         continue
                     offer(parts[-1], len(parts), lambda info=info: zf.read(info), info.file_size)
         except Exception as err:  # noqa: BLE001  (encrypted, corrupt, unknown compression: a broken zip)
-            raise ValueError(f"{path.name} is not a readable zip file ({type(err).__name__}: {err})") from None
+            raise ValueError(f"not a readable zip file ({type(err).__name__}: {err}): {path.name!r}") from None
     elif path.is_dir():
         for folder, dirs, files in os.walk(path, followlinks=False):
             dirs[:] = sorted(d for d in dirs if not d.startswith("__MACOSX"))
@@ -68,9 +69,18 @@ def read_submission(path: str | Path, modules: list[str]) -> dict[str, str]:
     return {module: text for module, (_, text) in found.items()}
 
 
-def student_seed(secret: str, student: str) -> str:
-    """Each student's cases come from the course secret and their id: reproducible, not guessable."""
-    return hashlib.sha256(f"{secret}:{student}".encode()).hexdigest()[:16]
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: no formula (``= + - @``), no control characters."""
+    text = "".join(c if c.isprintable() else " " for c in str(text))
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def student_seed(secret: str, student: str, sources: dict[str, str] | None = None) -> str:
+    """Each student's cases come from the course secret, their id and what they submitted:
+    reproducible for the same files, not guessable, and new when the files change (a table of
+    last time's cases earns nothing)."""
+    digest = hashlib.sha256(json.dumps(sorted((sources or {}).items())).encode()).hexdigest()
+    return hashlib.sha256(f"{secret}:{student}:{digest}".encode()).hexdigest()[:16]
 
 
 def _student_id(path: Path) -> str:
@@ -91,7 +101,6 @@ class _Row:
 
 def _grade_one(entry: Path, student: str, suites: list[engine.Suite], secret: str, out: Path,
                timeout: float, submission_timeout: float | None, blocked: tuple[str, ...]) -> _Row:
-    seed = student_seed(secret, student)
     problem = ""
     try:
         sources: dict[str, str] = read_submission(entry, [s.module for s in suites])
@@ -99,6 +108,7 @@ def _grade_one(entry: Path, student: str, suites: list[engine.Suite], secret: st
             problem = "no exercise modules found"
     except ValueError as err:
         sources, problem = {}, str(err)
+    seed = student_seed(secret, student, sources)
     results = engine.grade_submission(suites, dict(sources), seed=seed, timeout=timeout,
                                       submission_timeout=submission_timeout, blocked=blocked)
     folder = out / "students" / student
@@ -182,8 +192,8 @@ def grade_class(submissions: str | Path, out: str | Path, *, questions: str | Pa
     writer.writerow(["student", "score", "max_score", *modules, "problem"])
     for student in sorted(rows):
         row = rows[student]
-        writer.writerow([student, round(row.score, 4), round(row.max_score, 4),
-                         *[round(row.modules.get(m, 0.0), 4) for m in modules], row.problem])
+        writer.writerow([_cell(student), round(row.score, 4), round(row.max_score, 4),
+                         *[round(row.modules.get(m, 0.0), 4) for m in modules], _cell(row.problem)])
     path = out / "grades.csv"
     report.write_atomic(path, buffer.getvalue())
     return path

@@ -96,14 +96,17 @@ def _zero(suite: Suite, questions: list[Question], reason: str) -> list[Question
 
 def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: float = 5.0,
                  deadline: float | None = None, blocked: tuple[str, ...] = (),
-                 questions: list[Question] | None = None) -> list[QuestionResult]:
-    """Grade one student module (its text, or ``None`` when the file is missing)."""
+                 questions: list[Question] | None = None,
+                 siblings: dict[str, str | None] | None = None) -> list[QuestionResult]:
+    """Grade one student module (its text, or ``None`` when the file is missing);
+    ``siblings`` are the student's other modules, importable from this one."""
     questions = list(suite.questions if questions is None else questions)
     if source is None:
         return _zero(suite, questions, f"{suite.module}.py was not found in the submission")
     results = []
     timed_out: set[str] = set()
-    with StudentProcess(suite.module, source, allow=suite.allow, blocked=blocked, timeout=timeout) as child:
+    with StudentProcess(suite.module, source, allow=suite.allow, blocked=blocked, timeout=timeout,
+                        siblings=siblings) as child:
         for q in questions:
             result = QuestionResult(suite.module, q.name, 0.0, q.points, hidden=q.hidden)
             outputs = []
@@ -161,7 +164,7 @@ def grade_submission(suites: list[Suite], sources: dict[str, str | None], *, see
     for suite in suites:
         questions = [q for q in suite.questions if instructor or not q.hidden]
         results += grade_module(suite, sources.get(suite.module), seed=seed, timeout=timeout,
-                                deadline=deadline, blocked=blocked, questions=questions)
+                                deadline=deadline, blocked=blocked, questions=questions, siblings=sources)
     return results
 
 

@@ -85,9 +85,11 @@ class GradedFile(pytest.File):
             blocked = tuple(str(p) for p in (self.path.parent, config.rootpath / config.getoption("hidden"))) + \
                 ((str(Path(config.getoption("grade_json")).resolve().parent),) if config.getoption("grade_json") else ())
             deadline = config.stash[_DEADLINE]
+            siblings = {p.stem: p.read_text(encoding="utf-8", errors="replace") for p in folder.glob("*.py")
+                        if not p.name.startswith(("test_", "conftest"))}
             self._results = engine.grade_module(
                 self.suite, source, seed=config.stash[_SEED], timeout=config.getoption("grade_timeout"),
-                deadline=None if deadline == float("inf") else deadline, blocked=blocked)
+                deadline=None if deadline == float("inf") else deadline, blocked=blocked, siblings=siblings)
             config.stash[_RESULTS].extend(self._results)
         return self._results
 

@@ -45,11 +45,12 @@ def table(results: list[QuestionResult], seed: Any = None, verbose: bool = False
         reasons = {tuple(_brief(r.hints)) for r in rows}
         reason = next(iter(reasons))
         if not verbose and len(reasons) == 1 and len(reason) == 1 and got == 0 and "(+" not in reason[0]:
-            lines.append(f"{module:{width}s} {module_points:>9s}  x  {reason[0]} ({len(rows)} question{'s' * (len(rows) > 1)})")
+            lines.append(f"{module:{width}s} {module_points:>9s}  x  {_plain(reason[0])} "
+                         f"({len(rows)} question{'s' * (len(rows) > 1)})")
             continue
         lines.append(module)
         for r in rows:
-            hints = r.hints if verbose else _brief(r.hints)
+            hints = [_plain(h) for h in (r.hints if verbose else _brief(r.hints))]
             points = f"{_num(r.score)}/{_num(r.max_score)}"
             lines.append(f"  {r.question:{width - 2}s} {points:>9s}  {_mark(r):3s}{hints[0] if hints else ''}".rstrip())
             lines += [f"{'':{width + 14}s}{h}" for h in hints[1:]]
@@ -59,6 +60,18 @@ def table(results: list[QuestionResult], seed: Any = None, verbose: bool = False
     total = f"{_num(totals['score'])}/{_num(totals['max_score'])}"
     lines.append(f"{'TOTAL':{width}s} {total:>9s}{seed_text}")
     return "\n".join(lines)
+
+
+def _plain(text: str, limit: int = 300, keep_lines: bool = False) -> str:
+    """Text from a student's code made safe to print: no control characters (no terminal
+    escapes, no carriage returns), no line breaks in a hint, and not too long.
+
+    >>> _plain("ok\\x1b[8m\\r\\nTOTAL 10/10")
+    'ok?[8m??TOTAL 10/10'
+    """
+    allowed = "\n\t" if keep_lines else ""
+    text = "".join(c if c.isprintable() or c in allowed else "?" for c in str(text))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _num(x: float) -> str:
@@ -91,7 +104,7 @@ def gradescope(results: list[QuestionResult], seed: Any = None, problem: str = "
         "output": output + (f"\nproblem: {problem}" if problem else ""),
         "visibility": "visible",
         "tests": [{"name": f"{r.module}: {r.question}", "score": round(r.score, 4),
-                   "max_score": round(r.max_score, 4), "output": r.text,
+                   "max_score": round(r.max_score, 4), "output": _plain(r.text, 5000, keep_lines=True),
                    "visibility": "after_published" if r.hidden else "visible"} for r in results],
     }
 

@@ -76,8 +76,9 @@ class StudentProcess:
     """
 
     def __init__(self, module: str, source: str, *, allow: tuple[str, ...] = ("numpy",),
-                 blocked: tuple[str, ...] = (), timeout: float = 5.0) -> None:
+                 blocked: tuple[str, ...] = (), timeout: float = 5.0, siblings: dict[str, str] | None = None) -> None:
         self.module, self.source, self.timeout = module, source, timeout
+        self.siblings = {k: v for k, v in (siblings or {}).items() if k != module and v is not None}
         self.allow = tuple(dict.fromkeys(("numpy", *allow)))
         self.blocked = tuple(str(Path(p).resolve()) for p in blocked) + tuple(package_roots())
         self._function = ""
@@ -89,7 +90,8 @@ class StudentProcess:
     # ------------------------------------------------------------------ lifecycle
     def _start(self) -> Reply:
         self.folder = tempfile.mkdtemp(prefix="cnnzoo-student-")
-        Path(self.folder, f"{self.module}.py").write_text(self.source, encoding="utf-8")
+        for name, text in {**self.siblings, self.module: self.source}.items():  # the student's other modules too
+            Path(self.folder, f"{name}.py").write_text(text, encoding="utf-8")
         cmd_r, cmd_w = os.pipe()
         rep_r, rep_w = os.pipe()
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.folder, "LANG": "C.UTF-8",
@@ -110,7 +112,7 @@ class StudentProcess:
         hidden = [os.path.realpath(p) for p in sys.path if p and Path(p, "cnnzoo", "__init__.py").is_file()
                   and not Path(p, "numpy").is_dir()]
         self._send({"module": self.module, "preload": list(self.allow), "blocked_roots": list(self.blocked),
-                    "blocked_modules": ["cnnzoo", "solutions", "exercises", "conftest", "pytest", "_pytest"],
+                    "blocked_modules": ["cnnzoo", "solutions", "exercises", "conftest"],
                     "hidden_paths": hidden, "read_roots": read_roots(hidden, list(self.blocked), self.allow),
                     "rlimits": {"RLIMIT_AS": memory, "RLIMIT_FSIZE": 64 << 20, "RLIMIT_CORE": 0}})
         ready = self._receive(_PRELOAD_TIMEOUT)

@@ -18,6 +18,7 @@ __all__ = ["walk"]
 _CONTAINERS = {"Functional", "Sequential", "Model"}
 MAX_CALLS = 50_000  # layer calls evaluated for one model: keras.applications' largest needs ~2,000
 MAX_NESTING = 64  # models inside models
+MAX_SCANS = 2_000_000  # steps spent ordering a graph's calls (legitimate graphs take a few passes)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class _Walker:
         self.max_depth = max_depth
         self.rows: list[Row] = []
         self.calls = 0
+        self.scans = 0
 
     def model(self, kind: str, cfg: dict[str, Any], inputs: Optional[list[Shape]],
               at: _Place) -> tuple[list[Shape], LayerCount]:
@@ -177,6 +179,10 @@ class _Walker:
         done_names: set[str] = {name for name, _ in values}
         while pending:
             progress = False
+            self.scans += len(pending)
+            if self.scans > MAX_SCANS:
+                raise ValueError(f"the model is too large to walk: its calls took more than {MAX_SCANS:,} "
+                                 "steps to order (a config written to exhaust the reader?)")
             for item in list(pending):
                 name, index, call = item
                 if not all((ref[0], ref[1]) in values for ref, _ in call):
