@@ -528,6 +528,16 @@ def test_honest_work_is_not_penalised_by_where_things_are(tmp_path):
         report_path.unlink(missing_ok=True)
 
 
+def test_a_blocked_folder_that_holds_the_libraries_does_not_block_them():
+    from cnnzoo.grading.runner import StudentProcess
+
+    # e.g. a report written to /tmp by a grader whose venv is in /tmp (a fresh clone in CI)
+    around = str(Path(sys.prefix).resolve().parent)
+    source = "import numpy\ndef f():\n    import tqdm  # read from site-packages after the hook is on\n    return 3\n"
+    with StudentProcess("m", source, blocked=(around,)) as child:
+        assert child.call("f").value == 3
+
+
 def test_a_resubmission_gets_new_cases():
     assert course.student_seed("s", "ada", {"m": "a"}) == course.student_seed("s", "ada", {"m": "a"})
     assert course.student_seed("s", "ada", {"m": "a"}) != course.student_seed("s", "ada", {"m": "b"})

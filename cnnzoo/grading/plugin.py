@@ -83,7 +83,7 @@ class GradedFile(pytest.File):
             path = folder / f"{self.suite.module}.py"
             source = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
             blocked = tuple(str(p) for p in (self.path.parent, config.rootpath / config.getoption("hidden"))) + \
-                ((str(Path(config.getoption("grade_json")).resolve().parent),) if config.getoption("grade_json") else ())
+                ((str(Path(config.getoption("grade_json")).resolve()),) if config.getoption("grade_json") else ())
             deadline = config.stash[_DEADLINE]
             siblings = {p.stem: p.read_text(encoding="utf-8", errors="replace") for p in folder.glob("*.py")
                         if not p.name.startswith(("test_", "conftest"))}

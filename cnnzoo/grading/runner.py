@@ -111,9 +111,14 @@ class StudentProcess:
         memory = max(_MEMORY.get(lib, 0) for lib in self.allow)
         hidden = [os.path.realpath(p) for p in sys.path if p and Path(p, "cnnzoo", "__init__.py").is_file()
                   and not Path(p, "numpy").is_dir()]
-        self._send({"module": self.module, "preload": list(self.allow), "blocked_roots": list(self.blocked),
+        roots = read_roots(hidden, list(self.blocked), self.allow)
+        # the hook refuses the blocked folders by name, except one that holds the interpreter or its
+        # libraries (a grader writing to /tmp with its venv in /tmp); Landlock carves those precisely
+        hook_blocked = [b for b in self.blocked if not any(path.startswith(b.rstrip(os.sep) + os.sep)
+                                                           for path, how in roots if how == "read")]
+        self._send({"module": self.module, "preload": list(self.allow), "blocked_roots": hook_blocked,
                     "blocked_modules": ["cnnzoo", "solutions", "exercises", "conftest"],
-                    "hidden_paths": hidden, "read_roots": read_roots(hidden, list(self.blocked), self.allow),
+                    "hidden_paths": hidden, "read_roots": roots,
                     "rlimits": {"RLIMIT_AS": memory, "RLIMIT_FSIZE": 64 << 20, "RLIMIT_CORE": 0}})
         ready = self._receive(_PRELOAD_TIMEOUT)
         self.sandbox = str(ready.value or "")[:200] if ready.status == "value" else ""
