@@ -157,14 +157,13 @@ def _hint(q: Question, args: tuple, reply: Any, timed_out: set[str]) -> tuple[st
 
 def grade_submission(suites: list[Suite], sources: dict[str, str | None], *, seed: int | str,
                      timeout: float = 5.0, submission_timeout: float | None = None,
-                     blocked: tuple[str, ...] = (), instructor: bool = True) -> list[QuestionResult]:
+                     blocked: tuple[str, ...] = ()) -> list[QuestionResult]:
     """Grade every suite's module from ``sources`` (module name to text)."""
     deadline = time.monotonic() + submission_timeout if submission_timeout else None
     results: list[QuestionResult] = []
     for suite in suites:
-        questions = [q for q in suite.questions if instructor or not q.hidden]
         results += grade_module(suite, sources.get(suite.module), seed=seed, timeout=timeout,
-                                deadline=deadline, blocked=blocked, questions=questions, siblings=sources)
+                                deadline=deadline, blocked=blocked, siblings=sources)
     return results
 
 
