@@ -51,9 +51,34 @@ def _cmd_summary(args: argparse.Namespace) -> int:
             options[key] = getattr(args, key)
     if args.no_top:
         options["include_top"] = False
-    summary = summarize(args.model, depth=args.depth, **options)
+    model: Any = args.model
+    if ":" in model and not os.path.exists(model) and not model.lstrip().startswith("{"):
+        model = _import_model(model)
+    summary = summarize(model, depth=args.depth, **options)
     print(json.dumps(summary.to_dict(), indent=2) if args.json else summary)
     return 0
+
+
+def _import_model(target: str) -> Any:
+    """``module:Name`` -> a keras.Model: a model, or a class or function that makes one."""
+    import importlib
+
+    module_name, _, attr = target.partition(":")
+    if not module_name or not attr.isidentifier():
+        raise ValueError(f"a model to import is written module:Name (e.g. mynet:LeNet5); got {target!r}")
+    sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        raise ValueError(f"cannot import {module_name!r}: {err}") from None
+    finally:
+        sys.path.pop(0)
+    obj = getattr(module, attr, None)
+    if obj is None:
+        raise ValueError(f"module {module_name!r} has no {attr!r}")
+    import inspect
+
+    return obj() if inspect.isclass(obj) or (callable(obj) and not hasattr(obj, "count_params")) else obj
 
 
 def _cmd_size(args: argparse.Namespace) -> int:
@@ -163,10 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("summary", help="per-layer shapes and parameters of a model",
                        description="Summarize a registered model (" + ", ".join(list_models()) +
-                       "), a .keras file or model JSON, without TensorFlow.")
-    p.add_argument("model", help="registered name, .keras file or .json file")
+                       "), a .keras file or model JSON (without TensorFlow), or a "
+                       "keras.Model imported as module:Name (subclassed models are traced).")
+    p.add_argument("model", help="registered name, .keras or .json file, or module:Name")
     p.add_argument("--variant", help="e.g. lecture/paper (LeNet-5), single/paper (AlexNet)")
-    p.add_argument("--input-shape", type=_shape, help="e.g. 64,64,3")
+    p.add_argument("--input-shape", type=_shape, help="without the batch axis, e.g. 64,64,3")
     p.add_argument("--num-classes", type=int)
     p.add_argument("--no-top", action="store_true", help="VGG without the classifier")
     p.add_argument("--depth", type=int, help="expand nested models this deep")

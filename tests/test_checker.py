@@ -232,18 +232,3 @@ def test_check_params_total_and_mapping_errors(keras):
         cnnzoo.check_params(model, {"conv9": 5})
     with pytest.raises(TypeError, match="expected must be"):
         cnnzoo.check_params(model, 61706.0)
-
-
-def test_subclassed_model_is_refused_clearly(keras):
-    class Net(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.d = keras.layers.Dense(3)
-
-        def call(self, x):
-            return self.d(x)
-
-    net = Net()
-    net(np.zeros((1, 4), "float32"))
-    with pytest.raises(TypeError, match="subclassed"):
-        cnnzoo.summarize(net)

@@ -144,7 +144,7 @@ def test_summarize_rejects_what_it_cannot_read(tmp_path):
         cnnzoo.summarize("lenet5", depth=-1)
     bad = tmp_path / "x.json"
     bad.write_text("not json")
-    with pytest.raises(ValueError, match="not a .keras file nor model JSON"):
+    with pytest.raises(ValueError, match="x.json' is not JSON"):
         cnnzoo.summarize(str(bad))
 
 

@@ -52,14 +52,27 @@ def known_layers() -> list[str]:
 
 
 def count_layer(class_name: str, config: dict[str, Any], input_shapes: Sequence[Shape],
-                module: str | None = None) -> LayerCount:
+                module: str | None = None, *, registered_name: str | None = None) -> LayerCount:
     """Shape, parameters and MACs of one call of a layer, from its config alone.
 
-    ``module`` is the config's ``module`` entry: Keras operations used on symbolic
-    tensors (``keras.src.ops.*``) share some class names with layers.
-    Raises :class:`UnknownLayer` for a class the engine has no formula for.
+    ``module`` and ``registered_name`` are the config's entries of those names (the
+    class's home): a handler is chosen by Keras' (or cnnzoo's) registered class, never by
+    the name alone, so a user's own ``Dense`` is unknown. Keras operations used on symbolic tensors (``keras.src.ops.*``)
+    share some class names with layers. Raises :class:`UnknownLayer` for a class the
+    engine has no formula for.
+
+    >>> count_layer("Dense", {"units": 2}, [(3,)], "keras.layers").trainable
+    8
+    >>> count_layer("Dense", {"units": 2}, [(3,)], "my_project.layers")
+    Traceback (most recent call last):
+    ...
+    cnnzoo.count.core.UnknownLayer: my_project.layers.Dense (a user's class)
     """
     shapes = [tuple(s) for s in input_shapes]
+    if (module is not None and not _builtin(module)) or (module is None and (
+            registered_name is not None and not _builtin(registered_name.split(">")[0]))):
+        home = registered_name if module is None else f"{module}.{class_name}"
+        raise UnknownLayer(f"{home} (a user's class)")  # whatever its name
     if module and module.startswith("keras.src.ops"):
         from cnnzoo.count.shapes import keras_op
 
@@ -80,6 +93,11 @@ def count_layer(class_name: str, config: dict[str, Any], input_shapes: Sequence[
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _builtin(module: str) -> bool:
+    """Whether a config's ``module`` is Keras' or cnnzoo's own (not a user's class)."""
+    return any(module == home or module.startswith(home + ".") for home in ("keras", "cnnzoo"))
 
 
 def _prod(values: Sequence[Dim]) -> Dim:

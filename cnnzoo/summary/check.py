@@ -19,14 +19,15 @@ def _got(row: Row) -> Optional[int]:
     return row.keras_params if row.keras_params is not None else row.params
 
 
-def check_params(model: Any, expected: Any, **spec_options: Any) -> Summary:
+def check_params(model: Any, expected: Any, *, input_shape: Any = None, **spec_options: Any) -> Summary:
     """Check ``model``'s parameters against ``expected``; raise ``ValueError`` with a diff.
 
     ``expected`` is a total (int), a mapping of layer name to count, or anything
     :func:`summarize` reads (a registered name, a spec, another model): then layers are
     matched by name, or, when the names differ, the layers that hold weights are matched
-    in order, and each difference names the formula of the expected count. Returns the
-    model's :class:`Summary` when everything agrees.
+    in order, and each difference names the formula of the expected count. ``input_shape``
+    is for a subclassed model not yet built (see :func:`summarize`). Returns the model's
+    :class:`Summary` when everything agrees.
 
     >>> _ = check_params("lenet5", 61706)
     >>> check_params("lenet5", {"conv2": 2400})
@@ -41,7 +42,7 @@ def check_params(model: Any, expected: Any, **spec_options: Any) -> Summary:
       total: expected 60,840, got 61,706
       layers with weights: expected 7, got 5 (C1, S2, C3, S4, C5, F6, output)
     """
-    got = summarize(model)
+    got = summarize(model, input_shape=input_shape)
     problems: list[str] = []
     if isinstance(expected, bool) or (not isinstance(expected, int) and isinstance(expected, float)):
         raise TypeError(f"expected must be an int, a mapping or a model; got {expected!r}")

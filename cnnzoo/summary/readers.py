@@ -20,25 +20,38 @@ from cnnzoo.summary.walk import walk
 __all__ = ["summarize"]
 
 
+def _loads(text: Any, where: str) -> dict[str, Any]:
+    try:
+        config = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{where} is not JSON: {err}") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"{where} must hold a JSON object (a model config); got {type(config).__name__}")
+    return config
+
+
 def _read_config(obj: str) -> tuple[dict[str, Any], str]:
     text = obj.strip()
     if text.startswith("{"):
-        return json.loads(text), "model JSON"
+        return _loads(text, "the model JSON"), "model JSON"
     if not os.path.exists(obj):
         raise ValueError(f"{obj!r} is neither a registered model ({', '.join(list_models())}), "
                          "a model JSON string, nor an existing .keras/.json file")
     import zipfile  # only for .keras files
 
-    if zipfile.is_zipfile(obj):
-        with zipfile.ZipFile(obj) as archive:
-            if "config.json" not in archive.namelist():
-                raise ValueError(f"{obj!r} is a zip file without config.json: not a .keras model")
-            return json.loads(archive.read("config.json")), os.path.basename(obj)
-    with open(obj, encoding="utf-8") as fh:
+    with open(obj, "rb") as fh:
+        head = fh.read(4)
+    if head.startswith(b"PK") or obj.endswith(".keras"):
         try:
-            return json.load(fh), os.path.basename(obj)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{obj!r} is not a .keras file nor model JSON: {err}") from None
+            with zipfile.ZipFile(obj) as archive:
+                if "config.json" not in archive.namelist():
+                    raise ValueError(f"{obj!r} is a zip file without config.json: not a .keras model")
+                raw = archive.read("config.json")
+        except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError) as err:
+            raise ValueError(f"{obj!r} is not a readable .keras file (a zip archive): {err}") from None
+        return _loads(raw, f"{obj!r}'s config.json"), os.path.basename(obj)
+    with open(obj, "rb") as fh:
+        return _loads(fh.read(), repr(obj)), os.path.basename(obj)
 
 
 def _is_keras_model(obj: Any) -> bool:
@@ -57,22 +70,64 @@ def _size(variables: Any) -> int:
     return sum(math.prod(int(d) for d in v.shape) for v in variables)
 
 
-def _from_keras(model: Any, depth: Optional[int]) -> Summary:
+def _graph(model: Any) -> Optional[dict[str, Any]]:
+    """A Functional or Sequential model's config (it holds the layer graph), else ``None``."""
     try:
         config = model.get_config()
     except NotImplementedError:
-        config = None
-    if not config or "layers" not in config:
-        raise TypeError(f"summarize needs a Functional or Sequential keras.Model; "
-                        f"{type(model).__name__} is subclassed and has no layer graph in its config")
-    if not model.built:
-        raise ValueError(f"model {model.name!r} is not built: give it an Input or call build()")
+        return None
+    return config if isinstance(config, dict) and "layers" in config and model.built else None
+
+
+class _Live:
+    """Answers for a live model's layers the engine does not count (see :func:`walk`)."""
+
+    def __init__(self, model: Any):
+        self.layers = dict(_keras_layers(model))
+
+    def __call__(self, path: str, shapes: list[Any], depth: int, max_depth: Optional[int]) -> Any:
+        layer = self.layers.get(path)
+        if layer is None or _graph(layer) is not None:
+            return None
+        from cnnzoo.summary.trace import expand
+
+        try:
+            return expand(layer, shapes, path, depth, max_depth)
+        except ValueError:
+            return None
+
+    def shapes(self, path: str, shapes: list[Any]) -> Optional[list[Any]]:
+        layer = self.layers.get(path)
+        if layer is None:
+            return None
+        try:
+            out = layer.output if len(getattr(layer, "_inbound_nodes", ())) == 1 else None
+            if out is None and None not in shapes:
+                import keras
+
+                args = [keras.KerasTensor((None, *s)) for s in shapes]
+                out = layer.compute_output_spec(*args) if len(args) > 1 else \
+                    layer.compute_output_spec(args[0])
+        except Exception:  # noqa: BLE001  (an unknown layer's shape is then shown as unknown)
+            return None
+        if out is None:
+            return None
+        return [tuple(t.shape[1:]) for t in out] if isinstance(out, (list, tuple)) else [tuple(out.shape[1:])]
+
+
+def _from_keras(model: Any, depth: Optional[int], input_shape: Any) -> Summary:
+    config = _graph(model)
+    if config is None or input_shape is not None:
+        from cnnzoo.summary.trace import trace
+
+        return trace(model, input_shape, depth)
     kind = "Sequential" if type(model).__name__ == "Sequential" else "Functional"
-    summary = walk({"class_name": kind, "config": config}, model.name, "keras.Model", depth)
+    summary = walk({"class_name": kind, "config": config}, model.name, "keras.Model", depth,
+                   _Live(model))
     live = dict(_keras_layers(model))
     for row in summary.rows:
         layer = live.get(row.name)
-        if layer is None:
+        if layer is None or (row.container and "some not counted" in row.explain):
             continue
         row.keras_trainable = _size(layer.trainable_weights)
         row.keras_params = row.keras_trainable + _size(layer.non_trainable_weights)
@@ -87,15 +142,18 @@ def _from_keras(model: Any, depth: Optional[int]) -> Summary:
     return summary
 
 
-def summarize(model: Any, *, depth: Optional[int] = None, **spec_options: Any) -> Summary:
+def summarize(model: Any, *, depth: Optional[int] = None, input_shape: Any = None,
+              **spec_options: Any) -> Summary:
     """Per-layer shapes, parameters, MACs and memory of ``model``, counted independently.
 
     ``model`` is a registered name (``"vgg16"``; ``spec_options`` such as
     ``variant="paper"`` or ``input_shape`` go to the spec), a :class:`~cnnzoo.specs.ModelSpec`,
     a ``keras.Model`` (Functional or Sequential; each row then also carries Keras' own
     count), a ``model.to_json()`` string or its dict, or the path of a ``.keras`` or
-    ``.json`` file (read without TensorFlow). ``depth`` limits how far nested models
-    are expanded (0: one row each).
+    ``.json`` file (read without TensorFlow). A subclassed ``keras.Model`` (or one given
+    ``input_shape``, batch axis excluded) is traced through one call, one row per layer
+    call (see :mod:`cnnzoo.summary.trace`). ``depth`` limits how far nested models are
+    expanded (0: one row each).
 
     >>> summarize("alexnet", variant="paper").total
     60965224
@@ -104,6 +162,12 @@ def summarize(model: Any, *, depth: Optional[int] = None, **spec_options: Any) -
     """
     if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
         raise ValueError(f"depth must be None or a non-negative integer; got {depth!r}")
+    if _is_keras_model(model):
+        if spec_options:
+            raise TypeError(f"options {sorted(spec_options)} apply to registered model names only")
+        return _from_keras(model, depth, input_shape)
+    if input_shape is not None:
+        spec_options["input_shape"] = input_shape
     if isinstance(model, ModelSpec):
         spec = model
     elif is_registered(model):
@@ -121,7 +185,5 @@ def summarize(model: Any, *, depth: Optional[int] = None, **spec_options: Any) -
         return walk(config, source, source, depth)
     if isinstance(model, Mapping):
         return walk(dict(model), "model", "config", depth)
-    if _is_keras_model(model):
-        return _from_keras(model, depth)
     raise TypeError(f"summarize takes a model name, a keras.Model, a ModelSpec, model JSON or a "
                     f"path; got {type(model).__name__}")

@@ -19,11 +19,12 @@ def render(summary: Summary) -> str:
     for r in summary.rows:
         shape = shape_text(r.output_shape)
         params = "?" if r.params is None else f"{r.params:,}"
-        line = ["  " * r.depth + f"{r.name} ({r.kind})", shape, params,
-                r.explain if r.counted else "not counted: unknown layer"]
+        how = "(shared)" if r.shared else (r.explain if r.counted else
+                                           r.explain or "not counted: unknown layer")
+        line = ["  " * r.depth + f"{r.name} ({r.kind})", shape, params, how]
         if live:
-            line.insert(3, "" if r.keras_params is None else
-                        ("ok" if r.agrees else f"{r.keras_params:,} !"))
+            line.insert(3, "" if r.keras_params is None else f"{r.keras_params:,}" if not r.counted
+                        else "ok" if r.agrees else f"{r.keras_params:,} !")
         table.append(line)
     widths = [max(len(row[i]) for row in table) for i in range(len(head) - 1)]
     lines = [f'Model "{summary.name}" ({summary.source})']
@@ -39,14 +40,16 @@ def render(summary: Summary) -> str:
     lines.append(f"Multiply-accumulates per image: {summary.macs:,}")
     lines.append(f"Activations per image: {size_text(summary.activation_bytes)}")
     if summary.keras_total is not None:
-        verdict = "agrees" if summary.keras_total == summary.total and not summary.mismatches else "DIFFERS"
+        verdict = "agrees" if summary.keras_total == summary.total and not summary.mismatches else \
+            "DIFFERS" if summary.mismatches or not summary.uncounted else \
+            f"not compared: {len(summary.uncounted)} not counted"
         lines.append(f"Keras count_params(): {summary.keras_total:,} ({verdict})")
     for r in summary.mismatches:
         lines.append(f"MISMATCH {r.name}: cnnzoo {r.params} ({r.trainable} trainable) "
                      f"shape {shape_text(r.output_shape)}; Keras {r.keras_params} "
                      f"({r.keras_trainable} trainable) shape {shape_text(r.keras_shape)}")
     if summary.uncounted:
-        lines.append("Not counted (unknown layers): " + ", ".join(
+        lines.append("Not counted: " + ", ".join(
             f"{r.name} ({r.kind})" for r in summary.uncounted))
     return "\n".join(lines)
 

@@ -17,7 +17,9 @@ class Row:
     """One layer: what the engine computed and, for a live model, what Keras reports.
 
     ``output_shape`` leaves out the batch axis. ``params`` is ``None`` when the engine
-    does not know the layer (it is then listed in :attr:`Summary.uncounted`).
+    does not know the layer (it is then listed in :attr:`Summary.uncounted`, never in
+    :attr:`Summary.mismatches`). A ``shared`` row is a later call of a layer already
+    shown: its parameters are counted at the first call only (``params == 0``).
     """
 
     name: str
@@ -34,6 +36,7 @@ class Row:
     keras_params: Optional[int] = None
     keras_trainable: Optional[int] = None
     keras_shape: Optional[Union[Shape, list[Shape]]] = None
+    shared: bool = False
 
     @property
     def counted(self) -> bool:
@@ -41,7 +44,9 @@ class Row:
 
     @property
     def agrees(self) -> bool:
-        """False when Keras reports a different count, trainable split or shape."""
+        """False when Keras reports a different count, trainable split or shape (counted rows only)."""
+        if not self.counted:
+            return True
         if self.keras_params is not None and (
             self.params != self.keras_params or self.trainable != self.keras_trainable
         ):
@@ -84,7 +89,7 @@ class Summary:
 
     @property
     def mismatches(self) -> list[Row]:
-        """Rows where Keras' own count, trainable split or output shape differs."""
+        """Counted rows where Keras' own count, trainable split or output shape differs."""
         return [r for r in self.rows if not r.agrees]
 
     @property

@@ -6,11 +6,11 @@ Sequential and Functional configs, nested models (expanded to ``depth``), shared
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, Protocol
 
 from cnnzoo.count import LayerCount, Shape, UnknownLayer, count_layer
+from cnnzoo.summary.graph import as_refs, calls, pick, unwrap
 from cnnzoo.summary.rows import Row, Summary
 
 __all__ = ["walk"]
@@ -33,48 +33,30 @@ class _Place:
         return _Place(self.prefix + name + "/", self.depth + 1, self.frozen or cfg.get("trainable") is False)
 
 
-_Ref = tuple[str, int, int]
+class _Live(Protocol):
+    """What a live model answers for layers the engine does not count."""
+
+    def shapes(self, path: str, shapes: list) -> Optional[list]: ...
+
+    def __call__(self, path: str, shapes: list, depth: int, max_depth: Optional[int]) -> Any: ...
 
 
-def _tensors(obj: Any) -> Iterator[tuple[_Ref, Optional[Shape]]]:
-    """Every Keras tensor reference (layer, node, index) inside a call's arguments."""
-    if isinstance(obj, dict):
-        if obj.get("class_name") == "__keras_tensor__":
-            cfg = obj["config"]
-            name, node, index = cfg["keras_history"]
-            shape = cfg.get("shape")
-            yield (name, node, index), None if shape is None else tuple(shape[1:])
-            return
-        for value in obj.values():
-            yield from _tensors(value)
-    elif isinstance(obj, (list, tuple)):
-        # Keras 2 format: [layer_name, node_index, tensor_index, kwargs]
-        if len(obj) in (3, 4) and isinstance(obj[0], str) and isinstance(obj[1], int) \
-                and isinstance(obj[2], int):
-            yield (obj[0], obj[1], obj[2]), None
-            return
-        for value in obj:
-            yield from _tensors(value)
-
-
-def _calls(layer: dict[str, Any]) -> list[list[tuple[_Ref, Optional[Shape]]]]:
-    return [list(_tensors(node)) for node in layer.get("inbound_nodes", [])]
-
-
-def _unwrap(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """(class name, inner config) of a serialized model, or of a bare get_config() dict."""
-    if "config" in config and "class_name" in config:
-        return str(config["class_name"]), config["config"]
-    kind = "Functional" if "input_layers" in config else "Sequential"
-    return kind, config
-
+def why(err: BaseException) -> str:
+    """A config error in words: a missing key or a wrong type named as the field it is."""
+    if isinstance(err, KeyError):
+        return f"the config has no field {err.args[0]!r}" if err.args else "a config field is missing"
+    if isinstance(err, (TypeError, AttributeError, IndexError)):
+        return f"a config field has the wrong type or length ({err})"
+    return str(err)
 
 
 class _Walker:
     """Evaluates a model config's graph with :func:`count_layer`, collecting rows."""
 
-    def __init__(self, max_depth: Optional[int]):
+    def __init__(self, max_depth: Optional[int], live: Optional[_Live] = None):
         self.max_depth = max_depth
+        self.live = live
+        self.where = ""
         self.rows: list[Row] = []
         self.calls = 0
         self.scans = 0
@@ -85,54 +67,85 @@ class _Walker:
             return self._sequential(cfg, inputs, at)
         return self._functional(cfg, inputs, at)
 
-    def _call(self, layer: dict[str, Any], shapes: list[Shape], at: _Place, first: bool = True,
-              recorded: Optional[list[Shape]] = None) -> list[Shape]:
+    def _call(self, layer: dict[str, Any], shapes: list[Optional[Shape]], at: _Place,
+              first: bool = True, recorded: Optional[list[Shape]] = None) -> list[Optional[Shape]]:
         """One call of a layer: its output shapes; its row (and count) at its ``first`` call."""
         self.calls += 1
         if self.calls > MAX_CALLS or at.depth > MAX_NESTING:
             raise ValueError(f"the model is too large to walk: more than {MAX_CALLS:,} layer calls or "
                              f"{MAX_NESTING} nested models (a config written to exhaust the reader?)")
+        if not isinstance(layer, dict) or not isinstance(layer.get("class_name"), str):
+            raise ValueError(f"a layer of {at.prefix or 'the model'} is not a dict with a 'class_name' "
+                             f"string; got {str(layer)[:80]}")
         cls, cfg = layer["class_name"], layer.get("config", {})
-        name = cfg.get("name") or layer.get("name") or cls
-        if cls in _CONTAINERS or "layers" in cfg:
-            start = len(self.rows)
-            row = Row(name=at.prefix + name, kind=cls, output_shape=None, params=0, trainable=0,
-                      non_trainable=0, depth=at.depth, container=True)
-            if first:
-                self.rows.append(row)
-            outs, total = self.model(cls, cfg, shapes, at.inside(name, cfg))
-            if not first:
-                del self.rows[start:]
-                return outs
-            row.output_shape = outs[0] if len(outs) == 1 else outs
-            row.params = total.trainable + total.non_trainable
-            row.trainable, row.non_trainable, row.macs = total.trainable, total.non_trainable, total.macs
-            row.explain = f"sum of {len(self.rows) - start - 1} nested layers"
-            if self.max_depth is not None and at.depth >= self.max_depth:
-                del self.rows[start + 1:]  # collapse: keep the model's own row only
-                row.container = False
-            return outs
+        if not isinstance(cfg, dict):
+            raise ValueError(f"layer {cls}: 'config' must be a dict; got {type(cfg).__name__}")
+        name = str(cfg.get("name") or layer.get("name") or cls)
+        self.where = at.prefix + name
+        if (cls in _CONTAINERS or "layers" in cfg) and None not in shapes:
+            return self._container(cls, cfg, name, shapes, at, first)  # type: ignore[arg-type]
+        reason = ""
         try:
-            result = count_layer(cls, cfg, shapes, layer.get("module"))
-            counted = True
-        except UnknownLayer:
-            result, counted = LayerCount(output=recorded[0] if recorded and len(recorded) == 1
-                                         else (recorded or None)), False  # type: ignore[arg-type]
-        except (ValueError, KeyError, TypeError) as err:
-            raise ValueError(f"layer {at.prefix + name!r} ({cls}): {err}") from err
-        if at.frozen and result.trainable:
+            if None in shapes:
+                raise UnknownLayer("its input shape is unknown")
+            result = count_layer(cls, cfg, shapes, layer.get("module"),  # type: ignore[arg-type]
+                                 registered_name=layer.get("registered_name"))
+        except UnknownLayer as err:
+            reason = "input shape unknown" if None in shapes else f"unknown layer {err}"
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError, ArithmeticError) as err:
+            raise ValueError(f"layer {self.where!r} ({cls}): {why(err)}") from err
+        if reason and self.live is not None and None not in shapes and first:
+            expanded = self.live(self.where, shapes, at.depth, self.max_depth)
+            if expanded is not None:  # a user's model or layer in a live model: traced
+                row, rows, outs = expanded
+                self.rows += [row, *rows]
+                return outs
+        if reason:
+            outs = list(recorded) if recorded else self._ask_live(shapes)
+            shown = outs[0] if len(outs) == 1 else (outs or None)
+            result = LayerCount(output=shown, explain=f"not counted: {reason}")  # type: ignore[arg-type]
+        elif at.frozen and result.trainable:
             result.non_trainable += result.trainable
             result.trainable = 0
-        outs = result.output if isinstance(result.output, list) else [result.output]
         if first:
-            params = result.trainable + result.non_trainable if counted else None
+            counted = not reason
             self.rows.append(Row(
-                name=at.prefix + name, kind=cls, output_shape=result.output, params=params,
+                name=at.prefix + name, kind=cls, output_shape=result.output,
+                params=result.trainable + result.non_trainable if counted else None,
                 trainable=result.trainable if counted else None,
                 non_trainable=result.non_trainable if counted else None, macs=result.macs,
-                explain=result.explain if counted else "", shape_explain=result.shape_explain,
-                depth=at.depth))
-        return [o for o in outs if o is not None] if counted else list(recorded or [])
+                explain=result.explain, shape_explain=result.shape_explain, depth=at.depth))
+        if reason:
+            return outs
+        return result.output if isinstance(result.output, list) else [result.output]
+
+    def _ask_live(self, shapes: list[Optional[Shape]]) -> list[Optional[Shape]]:
+        """Output shapes of the current layer from the live model, when there is one."""
+        if self.live is None:
+            return [None]
+        return self.live.shapes(self.where, shapes) or [None]
+
+    def _container(self, cls: str, cfg: dict[str, Any], name: str, shapes: list[Shape], at: _Place,
+                   first: bool) -> list[Optional[Shape]]:
+        start = len(self.rows)
+        row = Row(name=at.prefix + name, kind=cls, output_shape=None, params=0, trainable=0,
+                  non_trainable=0, depth=at.depth, container=True)
+        if first:
+            self.rows.append(row)
+        outs, total = self.model(cls, cfg, shapes, at.inside(name, cfg))
+        if not first:
+            del self.rows[start:]
+            return outs
+        row.output_shape = outs[0] if len(outs) == 1 else outs  # type: ignore[assignment]
+        row.params = total.trainable + total.non_trainable
+        row.trainable, row.non_trainable, row.macs = total.trainable, total.non_trainable, total.macs
+        row.explain = f"sum of {len(self.rows) - start - 1} nested layers"
+        if any(not r.counted for r in self.rows[start + 1:]):
+            row.explain += " (some not counted)"  # an incomplete sum, not compared with Keras
+        if self.max_depth is not None and at.depth >= self.max_depth:
+            del self.rows[start + 1:]  # collapse: keep the model's own row only
+            row.container = False
+        return outs
 
     def _sequential(self, cfg: dict[str, Any], inputs: Optional[list[Shape]],
                     at: _Place) -> tuple[list[Shape], LayerCount]:
@@ -162,12 +175,12 @@ class _Walker:
         layers = {layer.get("name") or layer["config"]["name"]: layer for layer in cfg["layers"]}
         recorded: dict[tuple[str, int], dict[int, Shape]] = {}  # (layer, node) -> output index -> shape
         for layer in cfg["layers"]:
-            for call in _calls(layer):
+            for call in calls(layer):
                 for (ref_name, ref_node, ref_index), shape in call:
                     if shape is not None:
                         recorded.setdefault((ref_name, ref_node), {})[ref_index] = shape
         values: dict[tuple[str, int], list[Shape]] = {}
-        input_refs = [tuple(r) for r in _as_refs(cfg["input_layers"])]
+        input_refs = [tuple(r) for r in as_refs(cfg["input_layers"])]
         for i, (name, node, _) in enumerate(input_refs):
             layer = layers[name]
             if inputs is None:
@@ -175,7 +188,7 @@ class _Walker:
             else:
                 values[(name, node)] = [inputs[i]]
         pending = [(name, i, call) for name, layer in layers.items()
-                   for i, call in enumerate(_calls(layer)) if (name, i) not in values]
+                   for i, call in enumerate(calls(layer)) if (name, i) not in values]
         done_names: set[str] = {name for name, _ in values}
         while pending:
             progress = False
@@ -187,7 +200,7 @@ class _Walker:
                 name, index, call = item
                 if not all((ref[0], ref[1]) in values for ref, _ in call):
                     continue
-                shapes = [values[(r[0], r[1])][r[2]] for r, _ in call]
+                shapes = [pick(values[(r[0], r[1])], r[2]) or given for r, given in call]
                 known = recorded.get((name, index), {})
                 rec = [known[t] for t in sorted(known)]
                 values[(name, index)] = self._call(layers[name], shapes, at, name not in done_names, rec)
@@ -197,7 +210,7 @@ class _Walker:
             if not progress:
                 stuck = ", ".join(sorted({p[0] for p in pending}))
                 raise ValueError(f"the layer graph cannot be evaluated; waiting: {stuck}")
-        outs = [values[(n, node)][t] for n, node, t in _as_refs(cfg["output_layers"])]
+        outs = [pick(values[(n, node)], t) for n, node, t in as_refs(cfg["output_layers"])]
         return outs, self._total(start, at.depth)
 
     def _total(self, start: int, depth: int) -> LayerCount:
@@ -210,18 +223,26 @@ class _Walker:
         return total
 
 
-def _as_refs(value: Any) -> list[_Ref]:
-    if value and isinstance(value[0], str):  # a single [name, node, index]
-        return [tuple(value)]  # type: ignore[list-item]
-    return [tuple(v) for v in value]  # type: ignore[misc]
+def walk(config: dict[str, Any], name: str, source: str, depth: Optional[int],
+         live: Optional[_Live] = None) -> Summary:
+    """The :class:`Summary` of a serialized model (``{"class_name", "config"}`` or a bare config).
 
-
-
-def walk(config: dict[str, Any], name: str, source: str, depth: Optional[int]) -> Summary:
-    """The :class:`Summary` of a serialized model (``{"class_name", "config"}`` or a bare config)."""
-    kind, cfg = _unwrap(config)
-    walker = _Walker(depth)
-    _, total = walker.model(kind, cfg, None, _Place(frozen=cfg.get("trainable") is False))
-    return Summary(name=cfg.get("name", name) or name, rows=walker.rows,
+    ``live`` answers for a live model's layers the engine does not count: a user's model
+    or layer is traced (``live(path, shapes, depth, max_depth)`` gives its rows), any other
+    gets its output shapes from Keras (``live.shapes(path, shapes)``); without ``live``
+    they are unknown.
+    """
+    if not isinstance(config, dict):
+        raise TypeError(f"a model config must be a dict; got {type(config).__name__}")
+    kind, cfg = unwrap(config)
+    if not isinstance(cfg, dict):
+        raise ValueError(f"the model's 'config' must be a dict; got {type(cfg).__name__}")
+    walker = _Walker(depth, live)
+    try:
+        _, total = walker.model(kind, cfg, None, _Place(frozen=cfg.get("trainable") is False))
+    except (KeyError, TypeError, AttributeError, IndexError) as err:
+        where = f"layer {walker.where!r}" if walker.where else f"model {cfg.get('name', name)!r}"
+        raise ValueError(f"{where}: {why(err)}") from err
+    return Summary(name=str(cfg.get("name", name) or name), rows=walker.rows,
                    total=total.trainable + total.non_trainable, trainable=total.trainable,
                    non_trainable=total.non_trainable, macs=total.macs, source=source)
