@@ -12,10 +12,15 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
+# Keras' other backends (JAX, PyTorch), for the tests that run the zoo and checker on them.
+$(VENV)/.cnnzoo-backends: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,backends]' --config-settings editable_mode=compat
+	touch $@
+
 demo: $(STAMP)
 	$(BIN)/cnnzoo demo
 
-lint: $(STAMP)
+lint: $(VENV)/.cnnzoo-backends
 	$(BIN)/ruff check cnnzoo tests solutions exercises benchmarks
 
 test: lint

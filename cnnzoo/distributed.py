@@ -28,7 +28,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from cnnzoo.transfer.devices import worker_info
+from cnnzoo.transfer.devices import require_tensorflow, worker_info
 
 __all__ = ["worker_info", "fit", "FitResult", "extract_features"]
 
@@ -111,6 +111,8 @@ def fit(model: Any, data: tuple[Any, Any], *, epochs: int, batch_size: int = 32,
     written back when training ends, or a function that builds one (called in the scope).
     """
     import keras
+
+    require_tensorflow("cnnzoo.distributed.fit (tf.distribute)")
     import tensorflow as tf
     from tqdm.auto import tqdm
 

@@ -7,7 +7,21 @@ import json
 import os
 from typing import Any, Optional
 
-__all__ = ["device", "use_mixed_precision", "strategy", "worker_info"]
+__all__ = ["device", "use_mixed_precision", "strategy", "worker_info", "require_tensorflow"]
+
+
+def require_tensorflow(what: str) -> None:
+    """Raise ``RuntimeError`` unless Keras runs on TensorFlow (``KERAS_BACKEND``): ``what`` needs it.
+
+    The zoo, the checker and training with Keras' ``fit`` run on any Keras backend;
+    ``tf.distribute`` strategies and ``tf.data`` inputs are TensorFlow's own.
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    if backend != "tensorflow":
+        raise RuntimeError(f"{what} is TensorFlow-only: run with KERAS_BACKEND=tensorflow "
+                           f"(Keras runs on {backend!r} here)")
 
 
 _GPU_SETUP: dict[str, Any] = {"done": False}
@@ -58,6 +72,7 @@ def strategy(devices: Optional[list[str]] = None) -> Any:
     GPUs (or ``devices``), else the default strategy. Call it first, before other
     TensorFlow work; train with :func:`cnnzoo.distributed.fit` (Keras' ``fit`` fails under
     the multi-worker strategy), giving it the global batch."""
+    require_tensorflow("a tf.distribute strategy")
     import tensorflow as tf
 
     if devices is None and worker_info()[1] > 1:

@@ -36,6 +36,9 @@ def _source(images: Any) -> Any:
             raise ValueError(f"images must be an array, a tf.data.Dataset or an image folder; got {root!r}")
         return root
     if hasattr(images, "element_spec"):
+        from cnnzoo.transfer.devices import require_tensorflow
+
+        require_tensorflow("a tf.data.Dataset of images")
         return images
     arr = np.asarray(images)
     if arr.ndim != 4 or arr.shape[-1] != 3:
