@@ -13,7 +13,14 @@ leave out the batch axis. :mod:`.core` holds the registry and :func:`count_layer
 '400*120 + 120 = 48,120'
 """
 
-from cnnzoo.count import historic, shapes, weighted  # noqa: F401  (they register their handlers)
+from cnnzoo.count import (  # noqa: F401  (they register their handlers)
+    attention,
+    historic,
+    preprocessing,
+    recurrent,
+    shapes,
+    weighted,
+)
 from cnnzoo.count.core import Dim, LayerCount, Shape, UnknownLayer, count_layer, known_layers
 
 __all__ = ["LayerCount", "UnknownLayer", "count_layer", "known_layers", "Shape", "Dim"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cnnzoo.count.config import _get, _int, _is_int
 from cnnzoo.count.core import LayerCount, Shape, _fmt, _need, _one, _prod, handles
 from cnnzoo.count.shapes import _broadcast, _pool_dims
 from cnnzoo.count.weighted import _conv
@@ -19,8 +20,8 @@ from cnnzoo.count.weighted import _conv
 
 @handles("LayerScale")
 def _layer_scale(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    n = int(cfg["projection_dim"])
-    return LayerCount(_one(shapes), n, 0, 0, f"one scale per channel: {n}", "same shape")
+    n = _int(cfg, "projection_dim")
+    return LayerCount(_one(shapes), n, 0, 0, f"one scale per channel: {n} = {_fmt(n)}", "same shape")
 
 
 @handles("CustomScaleLayer")
@@ -57,18 +58,22 @@ def rbf_shape(shape: Shape, units: int) -> Shape:
 @handles("Subsampling")
 def _subsampling(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     shape = _one(shapes, 3, "Subsampling")
-    p = int(cfg.get("pool_size", 2))
+    p = _int(cfg, "pool_size", 2)
     explained = _pool_dims({"pool_size": p}, [shape])  # validates, and says why
     c = _need(shape[-1], "number of channels")
     return LayerCount(subsampling_shape(shape, p), 2 * c, 0, (_prod(shape) or 0),
-                      f"a coefficient and a bias per map: 2*{c} = {2 * c}", explained.shape_explain)
+                      f"a coefficient and a bias per map: 2*{c} = {_fmt(2 * c)}", explained.shape_explain)
 
 
 @handles("LeNetC3")
 def _lenet_c3(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     shape = _one(shapes, 3, "LeNetC3")
-    k = int(cfg.get("kernel_size", 5))
-    table = [list(t) for t in cfg["table"]]
+    k = _int(cfg, "kernel_size", 5)
+    table = _get(cfg, "table")
+    if not isinstance(table, (list, tuple)) or not table or not all(
+            isinstance(t, (list, tuple)) and t and all(_is_int(i) for i in t) for t in table):
+        raise ValueError(f"'table' must be a list of lists of input map numbers; got {table!r}")
+    table = [list(t) for t in table]
     conv = _conv({"kernel_size": k, "filters": len(table)}, [shape])  # validates, and says why
     groups: dict[int, int] = {}
     for inputs in table:
@@ -84,10 +89,10 @@ def _lenet_c3(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 @handles("EuclideanRBF")
 def _rbf(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     shape = _one(shapes, 1, "EuclideanRBF")
-    n_in, units = _need(shape[0], "input size"), int(cfg["units"])
+    n_in, units = _need(shape[0], "input size"), _int(cfg, "units")
     value = n_in * units
     return LayerCount(rbf_shape(shape, units), 0, value, value,
-                      f"fixed prototypes {n_in}*{units} = {_fmt(value)} (not trained)",
+                      f"fixed prototypes (not trained) {n_in}*{units} = {_fmt(value)}",
                       f"one distance per class: {units}")
 
 

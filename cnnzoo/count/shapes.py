@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from cnnzoo import arithmetic as ar
+from cnnzoo.count.config import _bool, _data_format, _dims, _get, _int, _ints
 from cnnzoo.count.core import (
     Dim,
     LayerCount,
@@ -17,7 +18,6 @@ from cnnzoo.count.core import (
     _prod,
     _sizes,
     _split_channels,
-    _tuple,
     handles,
 )
 from cnnzoo.count.weighted import _axes, _padding
@@ -48,16 +48,19 @@ def _input(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     batch_shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
     if batch_shape is None:
         raise ValueError(f"InputLayer {cfg.get('name')!r} has no batch_shape")
-    return LayerCount(tuple(batch_shape[1:]), shape_explain="given")
+    key = "batch_shape" if cfg.get("batch_shape") else "batch_input_shape"
+    dims = _dims({key: batch_shape}, key, minimum=0, none_inside=True)
+    if not isinstance(batch_shape, (list, tuple)) or not dims:
+        raise ValueError(f"{key!r} must be a list of sizes (batch first); got {batch_shape!r}")
+    return LayerCount(tuple(dims[1:]), shape_explain="given")
 
 
 def _pool_dims(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    rank = len(shapes[0]) - 1
     shape = _one(shapes, None, "pooling")
-    spatial, c, first = _split_channels(cfg, shape)
-    pool = _tuple(cfg.get("pool_size", 2), rank)
-    strides = cfg.get("strides")
-    s = _tuple(strides, rank) if strides is not None else pool
+    rank = len(shape) - 1
+    spatial, c, first = _split_channels({"data_format": _data_format(cfg)}, shape)
+    pool = _ints(cfg, "pool_size", rank, 2)
+    s = _ints(cfg, "strides", rank) if cfg.get("strides") is not None else pool
     out, text = _sizes(ar.pool_output_size, spatial, pool, s=s, p=[_padding(cfg)] * rank)
     return LayerCount(_join_channels(out, c, first), explain="pooling has no weights",
                       shape_explain=text)
@@ -72,8 +75,8 @@ handles(*(f"{kind}Pooling{r}D" for kind in ("Max", "Average") for r in (1, 2, 3)
           "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D")
 def _global_pool(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     shape = _one(shapes, what="global pooling")
-    spatial, c, first = _split_channels(cfg, shape)
-    if cfg.get("keepdims"):
+    spatial, c, first = _split_channels({"data_format": _data_format(cfg)}, shape)
+    if _bool(cfg, "keepdims", False):
         out = _join_channels([1] * len(spatial), c, first)
     else:
         out = (c,)
@@ -84,7 +87,7 @@ def _global_pool(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 @handles("Flatten")
 def _flatten(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     shape = _one(shapes, what="Flatten")
-    if cfg.get("data_format") == "channels_first" and len(shape) > 1:
+    if _data_format(cfg) == "channels_first" and len(shape) > 1:
         shape = (*shape[1:], shape[0])
     size = _prod(shape)
     return LayerCount((size,), shape_explain=f"{'*'.join(map(str, shape))} = {size}")
@@ -93,7 +96,9 @@ def _flatten(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 @handles("Reshape")
 def _reshape(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     shape = _one(shapes, what="Reshape")
-    target = [int(t) for t in cfg["target_shape"]]
+    target: list[Any] = list(_dims(cfg, "target_shape", minimum=-1))
+    if target.count(-1) > 1 or 0 in target:
+        raise ValueError(f"'target_shape' may hold one -1 and no 0; got {tuple(target)}")
     if -1 in target:
         total, known = _prod(shape), -math.prod(target)
         target[target.index(-1)] = None if total is None else total // known  # type: ignore[call-overload]
@@ -103,29 +108,52 @@ def _reshape(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 @handles("Permute")
 def _permute(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     shape = _one(shapes, what="Permute")
-    return LayerCount(tuple(shape[int(d) - 1] for d in cfg["dims"]), shape_explain="permuted")
+    dims = _dims(cfg, "dims")
+    if sorted(dims) != list(range(1, len(shape) + 1)):
+        raise ValueError(f"'dims' must order the axes 1..{len(shape)}; got {dims}")
+    return LayerCount(tuple(shape[d - 1] for d in dims), shape_explain="permuted")
 
 
 @handles("RepeatVector")
 def _repeat(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     shape = _one(shapes, 1, "RepeatVector")
-    return LayerCount((int(cfg["n"]), shape[0]), shape_explain=f"repeated {cfg['n']} times")
+    n = _int(cfg, "n")
+    return LayerCount((n, shape[0]), shape_explain=f"repeated {n} times")
 
 
-def _pairs(value: Any, rank: int) -> list[tuple[int, int]]:
-    if isinstance(value, int):
-        return [(value, value)] * rank
-    value = list(value)
-    if rank == 1 and len(value) == 2 and all(isinstance(v, int) for v in value):
-        return [(value[0], value[1])]
-    return [(v, v) if isinstance(v, int) else (int(v[0]), int(v[1])) for v in value]
+def _pairs(cfg: dict[str, Any], key: str, rank: int) -> list[tuple[int, int]]:
+    value = _get(cfg, key)
+
+    def amount(v: Any) -> int:
+        return _int({key: v}, key, minimum=0)
+
+    try:
+        if not isinstance(value, (list, tuple)):
+            return [(amount(value), amount(value))] * rank
+        items = list(value)
+        if rank == 1 and len(items) == 2 and not any(isinstance(v, (list, tuple)) for v in items):
+            return [(amount(items[0]), amount(items[1]))]
+        if len(items) != rank:
+            raise ValueError
+        out = []
+        for v in items:
+            if isinstance(v, (list, tuple)):
+                if len(v) != 2:
+                    raise ValueError
+                out.append((amount(v[0]), amount(v[1])))
+            else:
+                out.append((amount(v), amount(v)))
+        return out
+    except ValueError:
+        raise ValueError(f"{key!r} must be an integer, {rank} of them or {rank} pairs; "
+                         f"got {value!r}") from None
 
 
 def _pad_or_crop(cfg: dict[str, Any], shapes: list[Shape], key: str, sign: int) -> LayerCount:
-    rank = len(shapes[0]) - 1
     shape = _one(shapes, None, key)
-    spatial, c, first = _split_channels(cfg, shape)
-    amounts = _pairs(cfg[key], rank)
+    rank = len(shape) - 1
+    spatial, c, first = _split_channels({"data_format": _data_format(cfg)}, shape)
+    amounts = _pairs(cfg, key, rank)
     out = [None if n is None else n + sign * (a + b) for n, (a, b) in zip(spatial, amounts)]
     if any(o is not None and o < 1 for o in out):
         raise ValueError(f"cropping {amounts} leaves nothing of the input {(None, *shape)}")
@@ -146,10 +174,10 @@ def _crop(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 
 @handles("UpSampling1D", "UpSampling2D", "UpSampling3D")
 def _upsample(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    rank = len(shapes[0]) - 1
     shape = _one(shapes, None, "upsampling")
-    spatial, c, first = _split_channels(cfg, shape)
-    size = _tuple(cfg.get("size", 2), rank)
+    rank = len(shape) - 1
+    spatial, c, first = _split_channels({"data_format": _data_format(cfg)}, shape)
+    size = _ints(cfg, "size", rank, 2)
     out = [None if n is None else n * f for n, f in zip(spatial, size)]
     return LayerCount(_join_channels(out, c, first), shape_explain=f"times {size}")
 
@@ -157,8 +185,8 @@ def _upsample(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 @handles("Resizing", "CenterCrop")
 def _resize(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     shape = _one(shapes, 3, "resizing")
-    _, c, first = _split_channels(cfg, shape)
-    out = [int(cfg["height"]), int(cfg["width"])]
+    _, c, first = _split_channels({"data_format": _data_format(cfg)}, shape)
+    out = [_int(cfg, "height"), _int(cfg, "width")]
     return LayerCount(_join_channels(out, c, first), shape_explain=f"to {out[0]}x{out[1]}")
 
 
@@ -183,7 +211,11 @@ def _merge(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 
 @handles("Concatenate")
 def _concat(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    if not shapes:
+        raise ValueError("Concatenate takes one input or more; got none")
     axis = _axes(cfg, shapes[0])[0]
+    if any(len(s) != len(shapes[0]) for s in shapes):
+        raise ValueError(f"Concatenate needs inputs of one rank; got {shapes}")
     parts = [s[axis] for s in shapes]
     total = None if None in parts else sum(parts)  # type: ignore[arg-type]
     out = list(shapes[0])

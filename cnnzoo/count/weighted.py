@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from cnnzoo import arithmetic as ar
+from cnnzoo.count.config import _bool, _data_format, _dims, _int, _ints, _str
 from cnnzoo.count.core import (
     Dim,
     LayerCount,
@@ -17,52 +18,73 @@ from cnnzoo.count.core import (
     _prod,
     _sizes,
     _split_channels,
-    _tuple,
     handles,
 )
+from cnnzoo.count.quantized import embedding_parts, kernel_parts
 
 # ------------------------------------------------------------------------ convolutions
 
 
-def _padding(cfg: dict[str, Any]) -> str:
-    return str(cfg.get("padding", "valid")).lower()
+def _padding(cfg: dict[str, Any], causal: bool = False) -> str:
+    return _str(cfg, "padding", "valid", ("valid", "same", "causal") if causal else ("valid", "same"))
+
+
+def _window(cfg: dict[str, Any], shapes: list[Shape], what: str
+            ) -> tuple[int, Shape, list[Dim], Dim, bool, tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """rank, shape, spatial sizes, channels, channels-first, kernel, strides, dilation."""
+    shape = _one(shapes, None, what)
+    rank = len(shape) - 1
+    spatial, c_in, first = _split_channels({"data_format": _data_format(cfg)}, shape)
+    k = _ints(cfg, "kernel_size", rank)
+    s = _ints(cfg, "strides", rank, 1)
+    d = _ints(cfg, "dilation_rate", rank, 1)
+    return rank, shape, spatial, c_in, first, k, s, d
 
 
 @handles("Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D")
 def _conv(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    rank = len(shapes[0]) - 1 if shapes else 2
-    shape = _one(shapes, None, "convolution")
-    spatial, c_in, first = _split_channels(cfg, shape)
-    k = _tuple(cfg["kernel_size"], rank)
-    s = _tuple(cfg.get("strides", 1), rank)
-    d = _tuple(cfg.get("dilation_rate", 1), rank)
-    pad = _padding(cfg)
+    rank, _, spatial, c_in, first, k, s, d = _window(cfg, shapes, "convolution")
+    pad = _padding(cfg, causal=True)
     if pad == "causal":  # left padding of f' - 1: out = ceil(n / s)
         pad = "same"
     out, shape_text = _sizes(ar.conv_output_size, spatial, k, p=[pad] * rank, s=s, d=d)
-    filters, groups = int(cfg["filters"]), int(cfg.get("groups", 1))
-    bias = bool(cfg.get("use_bias", True))
-    params = ar.conv_params(k, _need(c_in, "number of input channels"), filters, bias=bias,
-                            groups=groups, explain=True)
+    filters, groups = _int(cfg, "filters"), _int(cfg, "groups", 1)
+    bias = _bool(cfg, "use_bias", True)
+    c_in = _need(c_in, "number of input channels")
+    params = ar.conv_params(k, c_in, filters, bias=bias, groups=groups, explain=True)
     positions = _prod(out) or 0
     macs = positions * filters * math.prod(k) * (c_in // groups)
-    return LayerCount(_join_channels(out, filters, first), params.value, 0, macs,
-                      params.text, shape_text)
+    result = LayerCount(_join_channels(out, filters, first), params.value, 0, macs,
+                        params.text, shape_text)
+    if _int(cfg, "lora_rank", None, none=True):  # Keras quantizes no convolution
+        kernel = (*k, c_in // groups, filters)
+        return _with_kernel(result, cfg, kernel, math.prod(kernel[:-1]), filters,
+                            filters if bias else 0, quantizable=False)
+    return result
+
+
+def _with_kernel(result: LayerCount, cfg: dict[str, Any], kernel: tuple[int, ...], rows: int,
+                 cols: int, bias: int, quantizable: bool = True) -> LayerCount:
+    """``result`` with its kernel replaced by what LoRA or a quantized policy creates."""
+    parts, prefix = kernel_parts(cfg, kernel, rows, cols, quantizable)
+    if not prefix:
+        return result
+    if bias:
+        parts.add("bias", (bias,))
+    result.trainable, result.non_trainable = parts.trainable, parts.non_trainable
+    result.explain = parts.text(prefix)
+    return result
 
 
 @handles("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
-          "Convolution2DTranspose", "Convolution3DTranspose")
+          "Convolution1DTranspose", "Convolution2DTranspose", "Convolution3DTranspose")
 def _conv_transpose(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    rank = len(shapes[0]) - 1
-    shape = _one(shapes, None, "transposed convolution")
-    spatial, c_in, first = _split_channels(cfg, shape)
-    k = _tuple(cfg["kernel_size"], rank)
-    s = _tuple(cfg.get("strides", 1), rank)
-    d = _tuple(cfg.get("dilation_rate", 1), rank)
-    op = cfg.get("output_padding")
-    op = _tuple(op, rank) if op is not None else (None,) * rank
+    rank, _, spatial, c_in, first, k, s, d = _window(cfg, shapes, "transposed convolution")
+    op: tuple[Any, ...] = (None,) * rank
+    if cfg.get("output_padding") is not None:
+        op = _ints(cfg, "output_padding", rank, minimum=0)
     out, shape_text = _sizes(ar.transposed_output_size, spatial, k, s=s, p=[_padding(cfg)] * rank, d=d, output_padding=op)
-    filters, bias = int(cfg["filters"]), bool(cfg.get("use_bias", True))
+    filters, bias = _int(cfg, "filters"), _bool(cfg, "use_bias", True)
     params = ar.conv_params(k, _need(c_in, "number of input channels"), filters, bias=bias,
                             explain=True)
     macs = (_prod(spatial) or 0) * c_in * filters * math.prod(k)
@@ -72,22 +94,17 @@ def _conv_transpose(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 
 def _depthwise_part(cfg: dict[str, Any], shapes: list[Shape], what: str
                     ) -> tuple[list[Dim], bool, int, tuple[int, ...], int, str]:
-    rank = len(shapes[0]) - 1
-    shape = _one(shapes, None, what)
-    spatial, c_in, first = _split_channels(cfg, shape)
+    rank, _, spatial, c_in, first, k, s, d = _window(cfg, shapes, what)
     c_in = _need(c_in, "number of input channels")
-    k = _tuple(cfg["kernel_size"], rank)
-    s = _tuple(cfg.get("strides", 1), rank)
-    d = _tuple(cfg.get("dilation_rate", 1), rank)
     out, shape_text = _sizes(ar.conv_output_size, spatial, k, p=[_padding(cfg)] * rank, s=s, d=d)
-    dm = int(cfg.get("depth_multiplier", 1))
+    dm = _int(cfg, "depth_multiplier", 1)
     return out, first, c_in, k, dm, shape_text
 
 
 @handles("DepthwiseConv1D", "DepthwiseConv2D")
 def _depthwise(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     out, first, c_in, k, dm, shape_text = _depthwise_part(cfg, shapes, "depthwise convolution")
-    bias = bool(cfg.get("use_bias", True))
+    bias = _bool(cfg, "use_bias", True)
     kk = "*".join(map(str, k))
     value = math.prod(k) * c_in * dm + (c_in * dm if bias else 0)
     text = f"{kk}*{c_in}*{dm}{f' + {c_in * dm}' if bias else ''} = {_fmt(value)}"
@@ -98,7 +115,7 @@ def _depthwise(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 @handles("SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D")
 def _separable(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     out, first, c_in, k, dm, shape_text = _depthwise_part(cfg, shapes, "separable convolution")
-    filters, bias = int(cfg["filters"]), bool(cfg.get("use_bias", True))
+    filters, bias = _int(cfg, "filters"), _bool(cfg, "use_bias", True)
     kk = "*".join(map(str, k))
     depth = math.prod(k) * c_in * dm
     point = c_in * dm * filters
@@ -119,18 +136,22 @@ def _dense(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     if not shape:
         raise ValueError("Dense needs inputs of rank 2 or more (with the batch axis); got (None,)")
     n_in = _need(shape[-1], "input's last dimension")
-    units, bias = int(cfg["units"]), bool(cfg.get("use_bias", True))
+    units, bias = _int(cfg, "units"), _bool(cfg, "use_bias", True)
     params = ar.dense_params(n_in, units, bias=bias, explain=True)
     macs = (_prod(shape[:-1]) or 0) * n_in * units
-    return LayerCount((*shape[:-1], units), params.value, 0, macs, params.text,
-                      f"last axis {n_in} -> {units}")
+    result = LayerCount((*shape[:-1], units), params.value, 0, macs, params.text,
+                        f"last axis {n_in} -> {units}")
+    return _with_kernel(result, cfg, (n_in, units), n_in, units, units if bias else 0)
 
 
-@handles("Embedding")
+@handles("Embedding", "ReversibleEmbedding")
 def _embedding(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     shape = _one(shapes, what="Embedding")
-    n, dim = int(cfg["input_dim"]), int(cfg["output_dim"])
-    return LayerCount((*shape, dim), n * dim, 0, 0, f"{n}*{dim} = {_fmt(n * dim)}",
+    n, dim = _int(cfg, "input_dim"), _int(cfg, "output_dim")
+    reverse = not _bool(cfg, "tie_weights", True)  # ReversibleEmbedding's own output table
+    parts, prefix = embedding_parts(cfg, n, dim, reverse)
+    text = parts.text(prefix) if prefix or reverse else f"{n}*{dim} = {_fmt(n * dim)}"
+    return LayerCount((*shape, dim), parts.trainable, parts.non_trainable, 0, text,
                       f"appends the embedding size {dim}")
 
 
@@ -139,12 +160,14 @@ def _embedding(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 
 def _axes(cfg: dict[str, Any], shape: Shape, default: Any = -1) -> list[int]:
     """Keras axis numbers (they count the batch axis) as indices into a batchless shape."""
-    axis = cfg.get("axis", default)
-    axes = axis if isinstance(axis, (list, tuple)) else [axis]
+    axis = cfg.get("axis", default) if isinstance(cfg, dict) else default
+    axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
     full = len(shape) + 1
     out = []
+    if not axes or any(isinstance(a, bool) or not isinstance(a, int) for a in axes):
+        raise ValueError(f"'axis' must be an integer or a list of integers; got {axis!r}")
     for a in axes:
-        a = int(a) + full if int(a) < 0 else int(a)
+        a = a + full if a < 0 else a
         if not 1 <= a < full:
             raise ValueError(f"axis {axis} does not name a feature axis of inputs with shape "
                              f"{(None, *shape)}")
@@ -160,20 +183,27 @@ def _features(cfg: dict[str, Any], shape: Shape, default: Any = -1) -> int:
 def _batch_norm(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     shape = _one(shapes, what="BatchNormalization")
     c = _features(cfg, shape)
-    learned = int(cfg.get("center", True)) + int(cfg.get("scale", True))
-    names = [n for n, on in (("gamma", cfg.get("scale", True)), ("beta", cfg.get("center", True))) if on]
+    scale, center = _bool(cfg, "scale", True), _bool(cfg, "center", True)
+    learned = int(center) + int(scale)
+    names = [n for n, on in (("gamma", scale), ("beta", center)) if on]
+    moving = 2 + 3 * _bool(cfg, "renorm", False)  # renorm: moving stddev, renorm mean and stddev
+    what = "moving mean, variance, stddev, renorm mean and stddev" if moving > 2 else \
+        "moving mean and variance"
     text = (f"{' and '.join(names)} {learned}*{c} trainable + " if learned else "") + \
-        f"moving mean and variance 2*{c} non-trainable = {_fmt((learned + 2) * c)}"
-    return LayerCount(shape, learned * c, 2 * c, 0, text, "same shape")
+        f"{what} {moving}*{c} non-trainable = {_fmt((learned + moving) * c)}"
+    return LayerCount(shape, learned * c, moving * c, 0, text, "same shape")
 
 
 @handles("LayerNormalization", "GroupNormalization")
 def _layer_norm(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     shape = _one(shapes, what="normalization")
     c = _features(cfg, shape)
-    rms = bool(cfg.get("rms_scaling", False))
-    scale = bool(cfg.get("scale", True)) or rms
-    center = bool(cfg.get("center", True)) and not rms
+    groups = _int(cfg, "groups", 1)
+    if c % groups:
+        raise ValueError(f"'groups' ({groups}) must divide the number of channels ({c})")
+    rms = _bool(cfg, "rms_scaling", False)
+    scale = _bool(cfg, "scale", True) or rms
+    center = _bool(cfg, "center", True) and not rms
     n = int(scale) + int(center)
     names = [name for name, on in (("gamma", scale), ("beta", center)) if on]
     text = f"{' and '.join(names)} {n}*{c} = {_fmt(n * c)}" if n else "no weights"
@@ -201,10 +231,11 @@ def _rms_norm(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 @handles("PReLU")
 def _prelu(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     shape = _one(shapes, what="PReLU")
-    shared = cfg.get("shared_axes") or []
-    shared = [int(a) - 1 for a in (shared if isinstance(shared, (list, tuple)) else [shared])]
+    shared = [a - 1 for a in _dims(cfg, "shared_axes", None) if a is not None] \
+        if cfg.get("shared_axes") is not None else []
     dims = [1 if i in shared else d for i, d in enumerate(shape)]
     value = _need(_prod(dims), "alpha shape")
-    return LayerCount(shape, value, 0, 0, f"one alpha per {dims}: {_fmt(value)}", "same shape")
+    return LayerCount(shape, value, 0, 0, f"one alpha per {dims}: {'*'.join(map(str, dims))} = {_fmt(value)}", "same shape")
+
 
 

@@ -1,0 +1,144 @@
+"""Reading a layer config: every field checked, every bad one a ``ValueError`` naming it.
+
+A config read back from JSON holds lists where Keras wrote tuples; both are accepted.
+A missing required field, or one of the wrong type, is a :class:`ValueError` that names
+the field (never a ``KeyError``, ``TypeError`` or ``IndexError`` from deep inside).
+
+>>> _int({"units": 4}, "units")
+4
+>>> _int({}, "units")
+Traceback (most recent call last):
+...
+ValueError: the config has no 'units'
+>>> _int({"units": "4"}, "units")
+Traceback (most recent call last):
+...
+ValueError: 'units' must be an integer; got '4'
+>>> _ints({"kernel_size": [3]}, "kernel_size", 2)
+(3, 3)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from cnnzoo.count.core import Dim, LayerCount, Shape
+
+MISSING: Any = object()
+
+
+def _get(cfg: Any, key: str, default: Any = MISSING) -> Any:
+    if not isinstance(cfg, dict):
+        raise ValueError(f"a layer config must be a dict; got {type(cfg).__name__}")
+    if key in cfg:
+        return cfg[key]
+    if default is MISSING:
+        raise ValueError(f"the config has no {key!r}")
+    return default
+
+
+def _is_int(value: Any) -> bool:
+    return not isinstance(value, bool) and hasattr(type(value), "__index__")
+
+
+def _int(cfg: Any, key: str, default: Any = MISSING, minimum: int = 1,
+         none: bool = False) -> Any:
+    """An integer field at least ``minimum``; ``None`` only when ``none`` allows it."""
+    value = _get(cfg, key, default)
+    if value is None and none:
+        return None
+    if not _is_int(value):
+        raise ValueError(f"{key!r} must be an integer; got {value!r}")
+    value = value.__index__()
+    if value < minimum:
+        raise ValueError(f"{key!r} must be at least {minimum}; got {value}")
+    return value
+
+
+def _ints(cfg: Any, key: str, rank: int, default: Any = MISSING, minimum: int = 1) -> tuple[int, ...]:
+    """An int or a list of ``rank`` ints (one int is repeated), as a tuple."""
+    value = _get(cfg, key, default)
+    values = list(value) if isinstance(value, (list, tuple)) else [value]
+    if len(values) == 1:
+        values = values * rank
+    if len(values) != rank or not all(_is_int(v) and v >= minimum for v in values):
+        raise ValueError(f"{key!r} must be an integer (at least {minimum}) or {rank} of them; "
+                         f"got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+def _bool(cfg: Any, key: str, default: Any = MISSING) -> bool:
+    value = _get(cfg, key, default)
+    if value is None and default is not MISSING:
+        return bool(default)
+    if not isinstance(value, bool) and value not in (0, 1):
+        raise ValueError(f"{key!r} must be true or false; got {value!r}")
+    return bool(value)
+
+
+def _str(cfg: Any, key: str, default: Any = MISSING, choices: tuple[str, ...] = (),
+         none: bool = False) -> Any:
+    """A string field (lower-cased when ``choices`` are given), one of ``choices``."""
+    value = _get(cfg, key, default)
+    if value is None and none:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{key!r} must be a string; got {value!r}")
+    if choices:
+        value = value.lower()
+        if value not in choices:
+            raise ValueError(f"{key!r} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+    return value
+
+
+def _float(cfg: Any, key: str, default: Any = MISSING, none: bool = False) -> Any:
+    value = _get(cfg, key, default)
+    if value is None and none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{key!r} must be a number; got {value!r}")
+    return value
+
+
+def _data_format(cfg: Any) -> str:
+    value = _get(cfg, "data_format", None)
+    if value is None:
+        return "channels_last"
+    return _str(cfg, "data_format", choices=("channels_last", "channels_first"))
+
+
+def _dims(cfg: Any, key: str, default: Any = MISSING, minimum: int = 1,
+          none_inside: bool = False) -> tuple[Any, ...]:
+    """An int or a list of ints (``None`` inside when ``none_inside``), as a tuple."""
+    value = _get(cfg, key, default)
+    values = list(value) if isinstance(value, (list, tuple)) else [value]
+    for v in values:
+        if (v is None and none_inside) or (_is_int(v) and v >= minimum):
+            continue
+        raise ValueError(f"{key!r} must be an integer (at least {minimum}) or a list of them; "
+                         f"got {value!r}")
+    return tuple(None if v is None else int(v) for v in values)
+
+
+def _layer(cfg: Any, key: str = "layer") -> tuple[str, dict[str, Any], Optional[str]]:
+    """A wrapped layer's (class name, config, module), e.g. ``Bidirectional``'s ``layer``."""
+    inner = _get(cfg, key)
+    if not isinstance(inner, dict) or not isinstance(inner.get("class_name"), str) \
+            or not isinstance(inner.get("config"), dict):
+        raise ValueError(f"{key!r} must be a serialized layer (class_name and config); got {inner!r}")
+    module = inner.get("module")
+    return inner["class_name"], inner["config"], module if isinstance(module, str) else None
+
+
+def _shapes(result: LayerCount) -> list[Shape]:
+    return result.output if isinstance(result.output, list) else [result.output]
+
+
+def _known(value: Dim, what: str) -> int:
+    if value is None:
+        raise ValueError(f"the {what} must be known to count weights; got None")
+    return value
+
+
+def _total(trainable: int, non_trainable: int) -> str:
+    return f"{trainable + non_trainable:,}"
