@@ -324,6 +324,14 @@ def test_quantization_config_overrides_the_policy(keras):
         check(keras, layer, [(2,)], dtype="int32")
 
 
+def test_wrapping_too_deep_is_a_value_error():
+    cfg = {"units": 2}
+    for _ in range(40):
+        cfg = {"layer": {"class_name": "TimeDistributed" if "layer" in cfg else "Dense", "config": cfg}}
+    with pytest.raises(ValueError, match="wrapped more than"):
+        count_layer("TimeDistributed", cfg, [(3,) * 42])
+
+
 def test_lora_is_refused_with_gptq():
     with pytest.raises(ValueError, match="lora_rank"):
         count_layer("Dense", {"units": 2, "lora_rank": 1, "dtype": "gptq/4/8_from_float32"}, [(4,)])

@@ -20,11 +20,16 @@ ValueError: 'units' must be an integer; got '4'
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextvars import ContextVar
 from typing import Any, Optional
 
-from cnnzoo.count.core import Dim, LayerCount, Shape
+from cnnzoo.count import core
+from cnnzoo.count.core import LayerCount, Shape
 
 MISSING: Any = object()
+MAX_WRAPPING = 32  # layers inside layers (Bidirectional, TimeDistributed, Pipeline, ...)
+_DEPTH: ContextVar[int] = ContextVar("cnnzoo_count_wrapping", default=0)
 
 
 def _get(cfg: Any, key: str, default: Any = MISSING) -> Any:
@@ -91,15 +96,6 @@ def _str(cfg: Any, key: str, default: Any = MISSING, choices: tuple[str, ...] = 
     return value
 
 
-def _float(cfg: Any, key: str, default: Any = MISSING, none: bool = False) -> Any:
-    value = _get(cfg, key, default)
-    if value is None and none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{key!r} must be a number; got {value!r}")
-    return value
-
-
 def _data_format(cfg: Any) -> str:
     value = _get(cfg, "data_format", None)
     if value is None:
@@ -134,11 +130,14 @@ def _shapes(result: LayerCount) -> list[Shape]:
     return result.output if isinstance(result.output, list) else [result.output]
 
 
-def _known(value: Dim, what: str) -> int:
-    if value is None:
-        raise ValueError(f"the {what} must be known to count weights; got None")
-    return value
-
-
-def _total(trainable: int, non_trainable: int) -> str:
-    return f"{trainable + non_trainable:,}"
+def count_inner(class_name: str, config: dict[str, Any], shapes: Sequence[Shape],
+                module: Optional[str]) -> LayerCount:
+    """``count_layer`` for a wrapped layer, refusing configs nested past :data:`MAX_WRAPPING`."""
+    if _DEPTH.get() >= MAX_WRAPPING:
+        raise ValueError(f"layers wrapped more than {MAX_WRAPPING} deep (a config written to exhaust "
+                         "the reader?)")
+    token = _DEPTH.set(_DEPTH.get() + 1)
+    try:
+        return core.count_layer(class_name, config, shapes, module)
+    finally:
+        _DEPTH.reset(token)

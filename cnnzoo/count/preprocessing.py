@@ -22,8 +22,7 @@ import math
 from typing import Any
 
 from cnnzoo import arithmetic as ar
-from cnnzoo.count import core
-from cnnzoo.count.config import _bool, _data_format, _get, _int, _ints, _str
+from cnnzoo.count.config import _bool, _data_format, _get, _int, _ints, _str, count_inner
 from cnnzoo.count.core import Dim, LayerCount, Shape, _one, _sizes, handles
 from cnnzoo.count.quantized import Parts
 
@@ -214,7 +213,7 @@ def _pipeline(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     for layer in layers:
         if not isinstance(layer, dict) or not isinstance(layer.get("config"), dict):
             raise ValueError(f"'layers' must hold serialized layers; got {layer!r}")
-        result = core.count_layer(str(layer.get("class_name")), layer["config"], shapes,
+        result = count_inner(str(layer.get("class_name")), layer["config"], shapes,
                                   layer.get("module"))
         trainable, non_trainable = trainable + result.trainable, non_trainable + result.non_trainable
         macs += result.macs

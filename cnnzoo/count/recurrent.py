@@ -26,7 +26,7 @@ from typing import Any
 
 from cnnzoo import arithmetic as ar
 from cnnzoo.count import core
-from cnnzoo.count.config import _bool, _data_format, _get, _int, _ints, _layer, _shapes, _str
+from cnnzoo.count.config import _bool, _data_format, _get, _int, _ints, _layer, _shapes, _str, count_inner
 from cnnzoo.count.core import Dim, LayerCount, Shape, _fmt, _join_channels, _need, _one, _sizes, handles
 
 _GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
@@ -142,7 +142,7 @@ def _conv_lstm(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 
 def _inner(cfg: dict[str, Any], key: str, shape: Shape) -> LayerCount:
     name, inner, module = _layer(cfg, key)
-    return core.count_layer(name, inner, [shape], module)
+    return count_inner(name, inner, [shape], module)
 
 
 _MERGES = ("concat", "sum", "mul", "ave")
@@ -194,7 +194,7 @@ def _time_distributed(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 def _spectral_norm(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     """The wrapped layer, plus a non-trainable ``vector_u`` as long as its kernel's last axis."""
     name, inner, module = _layer(cfg)
-    result = core.count_layer(name, inner, shapes, module)
+    result = count_inner(name, inner, shapes, module)
     shape = _one(shapes, what="SpectralNormalization")
     last = {"Dense": lambda: _int(inner, "units"), "Embedding": lambda: _int(inner, "output_dim"),
             "ReversibleEmbedding": lambda: _int(inner, "output_dim"),
