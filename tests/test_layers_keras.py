@@ -14,7 +14,6 @@ import random
 import pytest
 
 from cnnzoo.count import UnknownLayer, count_layer
-from cnnzoo.count.core import _HANDLERS
 
 _BAD = [None, "x", -1, 0, 1.5, [], [0], {}, {"class_name": 1}, True]
 
@@ -155,12 +154,6 @@ def test_time_distributed(keras):
         check(keras, L.TimeDistributed(inner), [shape])
 
 
-def _conv_lstm_count(name, cfg, shapes):
-    # core's rank check (a "2D" class takes 2 spatial axes) does not know ConvLSTM's time
-    # axis; the handler itself is what is checked here (see the xfail test below).
-    return _HANDLERS[name](cfg, [tuple(s) for s in shapes])
-
-
 def test_conv_lstm(keras):
     rng, L = random.Random(5), keras.layers
     for _ in range(18):
@@ -176,12 +169,7 @@ def test_conv_lstm(keras):
         spatial = tuple(rng.randint(5, 7) for _ in range(rank))
         c = rng.randint(1, 3)
         shape = (rng.randint(1, 3), c, *spatial) if fmt == "channels_first" else (rng.randint(1, 3), *spatial, c)
-        check(keras, layer, [shape], count=_conv_lstm_count)
-
-
-@pytest.mark.xfail(strict=True, reason="core.count_layer's rank check refuses ConvLSTM's time axis")
-def test_conv_lstm_through_count_layer():
-    count_layer("ConvLSTM2D", {"filters": 2, "kernel_size": 3}, [(4, 6, 6, 1)])
+        check(keras, layer, [shape])
 
 
 # ------------------------------------------------------------------------- attention

@@ -80,7 +80,7 @@ def count_layer(class_name: str, config: dict[str, Any], input_shapes: Sequence[
     handler = _HANDLERS.get(class_name)
     if handler is None:
         raise UnknownLayer(class_name)
-    m = re.search(r"([123])D(Transpose)?$", class_name)
+    m = None if class_name.startswith("ConvLSTM") else re.search(r"([123])D(Transpose)?$", class_name)
     if m and shapes and len(shapes[0]) != int(m.group(1)) + 1:
         raise ValueError(f"{class_name} expects inputs of rank {int(m.group(1)) + 2} (batch, "
                          f"{m.group(1)} spatial axes, channels); got shape {(None, *shapes[0])}")
