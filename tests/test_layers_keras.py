@@ -554,3 +554,18 @@ def test_paper_layers(keras):
     check(keras, paper.LeNetC3(3, 3, [[0, 1], [1, 2], [0, 1, 2]]), [(8, 8, 3)])
     check(keras, paper.EuclideanRBF(4), [(6,)])
     check(keras, paper.LocalResponseNormalization(), [(5, 5, 3)])
+
+
+# Layers whose weights come from code or outside objects, not from their config.
+NOT_COUNTABLE = {"FlaxLayer", "JaxLayer", "Lambda", "Layer", "StackedRNNCells", "TFSMLayer",
+                 "TorchModuleWrapper", "Wrapper"}
+
+
+def test_every_keras_layer_class_has_a_formula_or_a_reason(keras):
+    import inspect
+
+    from cnnzoo.count import known_layers
+
+    classes = {cls.__name__ for _, cls in inspect.getmembers(keras.layers)
+               if inspect.isclass(cls) and issubclass(cls, keras.layers.Layer)}
+    assert classes - set(known_layers()) == NOT_COUNTABLE  # a new Keras layer shows up here
