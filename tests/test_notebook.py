@@ -24,6 +24,9 @@ def test_lecture_notebook_executes(monkeypatch, tmp_path):
     text = "\n".join(outputs.values())
     assert "32,400,000,100" in text and "[[ 6. 17.  3.]\n [ 8. 17. 13.]" in text
     assert "Total params: 61,706" in text
+    assert "depth 4 = number of filters" in text and "per-pixel dense layer: True" in text
+    error = float(text.split("relative error ")[1].split()[0])
+    assert error < 1e-7  # TensorFlow's gradient agrees with the numerical one
     assert "conv2: expected (5*5*6 + 1)*16 = 2,416, got 2,400" in text
     images = sum(1 for cell in nb.cells for o in cell.get("outputs", []) if "image/png" in o.get("data", {}))
     assert images >= 8
