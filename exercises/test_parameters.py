@@ -18,23 +18,55 @@ def _lenet_case(r):
     return r.randint(28, 80), r.randint(1, 4), r.randint(2, 100)
 
 
-def _lenet_question(key, points, answer, hint, expects="a number"):
+# One slip, charged once: a total built on conv_params or dense_params without their biases
+# earns its points here, with a note naming the question where the slip is charged.
+BIASLESS = [(("Conv2D",), "conv_params", "without the convolutions' biases"),
+            (("Dense",), "dense_params", "without the dense layers' biases"),
+            (("Conv2D", "Dense"), ("conv_params", "dense_params"), "without any bias")]
+
+
+def _bias(row, kinds):
+    """The biases of one layer, when it is one of ``kinds`` (one per filter or unit)."""
+    return row.output_shape[-1] if row.kind in kinds and row.params else 0
+
+
+def _biasless(summary, kinds):
+    """Per-layer parameters and the total as an earlier formula without its bias gives them."""
+    params = {row.name: (row.params or 0) - _bias(row, kinds) for row in summary.rows}
+    return params, sum(params.values())
+
+
+def _charged_once(summarize, answer_of):
+    """``follows``: the answers ``answer_of(per_layer, total)`` as each bias slip gives them."""
+    return [(lambda *args, kinds=kinds: answer_of(*_biasless(summarize(*args), kinds)), names, what)
+            for kinds, names, what in BIASLESS]
+
+
+def _total(per_layer, total):
+    return total
+
+
+def _per_layer(per_layer, total):
+    return {name: per_layer[name] for name in LAYERS}
+
+
+def _lenet_question(key, points, answer, hint, expects="a number", follows=()):
     return Question("lenet5_answers", points, answer=answer, draw=_lenet_case, lecture=[LECTURE], key=key,
-                    label=f"lenet5_answers[{key}]", hint=hint, expects=expects, cases=3)
+                    label=f"lenet5_answers[{key}]", hint=hint, expects=expects, cases=3, follows=follows)
 
 
 def _vgg_case(r):
     return VGG_CFGS[r.choice(sorted(VGG_CFGS))], 32 * r.randint(1, 8), r.randint(1, 4), r.randint(2, 1000)
 
 
-def _vgg(cfg, size, channels, classes):
+def _vgg_summary(cfg, size, channels, classes):
     depth = next(d for d, c in VGG_CFGS.items() if c == cfg)
-    return cnnzoo.summarize(f"vgg{depth}", input_shape=(size, size, channels), num_classes=classes).total
+    return cnnzoo.summarize(f"vgg{depth}", input_shape=(size, size, channels), num_classes=classes)
 
 
-def _alexnet(size, groups, classes):
+def _alexnet_summary(size, groups, classes):
     variant = "paper" if groups == 2 else "single"
-    return cnnzoo.summarize("alexnet", input_shape=(size, size, 3), num_classes=classes, variant=variant).total
+    return cnnzoo.summarize("alexnet", input_shape=(size, size, 3), num_classes=classes, variant=variant)
 
 
 BIAS = "did you count the bias?"
@@ -63,12 +95,15 @@ QUESTIONS = [
                     "h * w * channels after pool2: follow the size through both convs and pools"),
     _lenet_question("params", 3, lambda s, c, k: {n: _lenet(s, c, k)[n].params for n in LAYERS},
                     "pooling learns nothing; a conv filter spans every input channel; fc1 sees the flattened pool2",
-                    expects="a dict of ints per layer"),
-    _lenet_question("total", 1, lambda s, c, k: _lenet(s, c, k).total, "add up every layer"),
-    Question("vgg_params", 4, answer=_vgg, draw=_vgg_case, lecture=[(VGG_CFGS[16], 224, 3, 1000)], cases=4,
+                    expects="a dict of ints per layer", follows=_charged_once(_lenet, _per_layer)),
+    _lenet_question("total", 1, lambda s, c, k: _lenet(s, c, k).total, "add up every layer",
+                    follows=_charged_once(_lenet, _total)),
+    Question("vgg_params", 4, answer=lambda *a: _vgg_summary(*a).total, draw=_vgg_case, follows=_charged_once(_vgg_summary, _total),
+             lecture=[(VGG_CFGS[16], 224, 3, 1000)], cases=4,
              hint="same padding keeps the size, each M halves it; the first dense layer sees h*w*512 values",
              show_args=lambda a: f"VGG-{len([x for x in a[0] if x != 'M']) + 3}, {a[1]}x{a[1]}x{a[2]}, {a[3]} classes"),
-    Question("alexnet_params", 3, answer=_alexnet, lecture=[(227, 1, 1000)], cases=4,
+    Question("alexnet_params", 3, answer=lambda *a: _alexnet_summary(*a).total, follows=_charged_once(_alexnet_summary, _total),
+             lecture=[(227, 1, 1000)], cases=4,
              draw=lambda r: (r.randint(195, 300), r.choice([1, 2]), r.randint(2, 1000)),
              hint="follow the size: conv1 (stride 4, no padding) then three 3/2 pools; with groups each filter sees c/groups channels"),
 ]

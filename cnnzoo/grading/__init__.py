@@ -10,7 +10,7 @@
 - :mod:`~cnnzoo.grading.stubs`: stubs from the solutions (``cnnzoo exercises build``).
 """
 
-from cnnzoo.grading.questions import Question, same
+from cnnzoo.grading.questions import Credit, Question, same
 from cnnzoo.grading.stubs import build_stubs, stub_source
 
-__all__ = ["Question", "same", "build_stubs", "stub_source"]
+__all__ = ["Credit", "Question", "same", "build_stubs", "stub_source"]

@@ -12,12 +12,13 @@ import hashlib
 import importlib.util
 import random
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from cnnzoo.grading.questions import Question, ReferenceFailed
+from cnnzoo.grading.questions import Credit, Question, ReferenceFailed
 from cnnzoo.grading.runner import StudentProcess
 
 __all__ = ["QuestionResult", "Suite", "load_suite", "load_suites", "grade_module", "grade_submission",
@@ -121,7 +122,8 @@ def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: 
                 reply = child.call(q.function, *args)
                 if reply.output:
                     outputs.append(reply.output)
-                hint, credited = _hint(q, args, reply, timed_out)
+                lost = {r.question for r in results if r.score < r.max_score - 1e-9}
+                hint, credited = _hint(q, args, reply, timed_out, lost)
                 if credited and hint:  # the reference failed: the case counts, and the student is told
                     result.hints.append(f"{where}: {hint}")
                     hint = None
@@ -136,16 +138,21 @@ def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: 
     return results
 
 
-def _hint(q: Question, args: tuple, reply: Any, timed_out: set[str]) -> tuple[str | None, bool]:
+def _hint(q: Question, args: tuple, reply: Any, timed_out: set[str],
+          lost: Collection[str] = ()) -> tuple[str | None, bool]:
     """What the student is told about one case, and whether it earns its points.
 
-    Credit is decided here, by the kind of outcome, never by any text from the child.
+    Credit is decided here, by the kind of outcome, never by any text from the child. An
+    answer that follows from an earlier question's slip (a :class:`Credit`) earns the
+    points only when that question, graded before this one, lost points (``lost``).
     """
     if reply.status == "value":
         try:
             hint = q.judge(reply.value, args)
         except ReferenceFailed as err:  # the instructor's reference failed: not the student's fault
             return f"counted as right: the grader could not check it ({err}); tell your instructor", True
+        if isinstance(hint, Credit):  # the slip is charged once, in the earlier question
+            return (str(hint), True) if set(hint.earlier) <= lost else (hint.otherwise, False)
         return hint, hint is None
     if reply.message.startswith("your code raised NotImplementedError"):
         return "not answered yet", False

@@ -6,6 +6,12 @@ libraries it allows (``ALLOW``, NumPy always) and ``QUESTIONS``, a list of
 random inputs, the reference answer (computed in the grader, never sent to the student),
 a hint about the idea, and the common slips it recognises by name.
 
+One slip is charged once: a question that builds on an earlier one (a network's total on
+``conv_params``) lists in ``follows`` the answers an earlier question's slip would give it.
+Such an answer is a :class:`Credit`: it earns the case's points, with a note naming the
+question to fix, when that earlier question lost points in the same grading; otherwise
+it is a wrong answer like any other.
+
 >>> import random
 >>> q = Question("valid_output", 2, answer=lambda n, f: n - f + 1,
 ...              draw=lambda r: (r.randint(5, 40), r.randint(1, 5)), lecture=[(32, 5)],
@@ -16,6 +22,11 @@ a hint about the idea, and the common slips it recognises by name.
 'you returned 27: did you forget the +1?'
 >>> q.judge(28.0, (32, 5)) is None
 True
+>>> total = Question("total", 1, answer=lambda k: 2 * k + 1,
+...                  follows=[(lambda k: 2 * k, "valid_output", "without the +1")])
+>>> note = total.judge(8, (4,))
+>>> note.earlier, str(note)
+(('valid_output',), 'counted as right: this is the answer without the +1, as your valid_output gives it; that slip is charged once, in valid_output: fix it there')
 """
 
 from __future__ import annotations
@@ -28,7 +39,7 @@ from typing import Any
 
 from cnnzoo.grading.wire import KerasModel, Rejected
 
-__all__ = ["Question", "same", "LECTURE_SHARE", "ReferenceFailed"]
+__all__ = ["Question", "same", "LECTURE_SHARE", "ReferenceFailed", "Credit"]
 
 LECTURE_SHARE = 0.2  # the slides' own examples are worth at most this share of a question
 
@@ -64,6 +75,22 @@ class ReferenceFailed(Exception):
     """The instructor's reference raised on a case: the grader's fault, not the student's."""
 
 
+class Credit(str):
+    """A note that comes with the case's points when the ``earlier`` questions lost points in
+    the same grading (the slip is theirs, charged there); ``otherwise`` is the hint."""
+
+    earlier: tuple[str, ...]
+    otherwise: str
+
+    def __new__(cls, note: str, earlier: Sequence[str] = (), otherwise: str = "") -> Credit:
+        self = super().__new__(cls, note)
+        self.earlier, self.otherwise = tuple(earlier), otherwise
+        return self
+
+    def __repr__(self) -> str:
+        return f"Credit({str(self)!r})"
+
+
 def _shown(value: Any) -> str:
     if isinstance(value, KerasModel):
         return "a Keras model"
@@ -83,7 +110,9 @@ class Question:
     ``slips`` pairs a function that computes a typical wrong answer with the hint naming
     it; ``expects`` says what type to return; ``grade(got, args)``, when given, replaces
     the comparison and returns a hint for a wrong answer or ``None``. With ``key``, the
-    function returns a dict and this question grades its ``key`` entry.
+    function returns a dict and this question grades its ``key`` entry. ``follows`` holds
+    (function giving the answer an earlier question's slip leads to, that question's name
+    or names, what the slip leaves out): such an answer is a :class:`Credit`.
     """
 
     function: str
@@ -93,6 +122,7 @@ class Question:
     lecture: Sequence[tuple] = ()
     hint: str = ""
     slips: Sequence[tuple[Callable[..., Any], str]] = ()
+    follows: Sequence[tuple[Callable[..., Any], str | tuple[str, ...], str]] = ()
     expects: str = "a number"
     cases: int = 5
     grade: Callable[[Any, tuple], str | None] | None = None
@@ -119,7 +149,8 @@ class Question:
             (c, (self.points - share) / len(fresh)) for c in fresh]
 
     def judge(self, got: Any, args: tuple) -> str | None:
-        """``None`` for a right answer, else a hint that never shows the expected value."""
+        """``None`` for a right answer, a :class:`Credit` for one that follows from an earlier
+        question's slip, else a hint that never shows the expected value."""
         if self.key is not None:
             if type(got) is not dict or self.key not in got:
                 return f"return a dict with the key {self.key!r}"
@@ -143,6 +174,17 @@ class Question:
             right = False
         if right:
             return None
+        for variant, earlier, what in self.follows:
+            try:
+                if self.compare(got, variant(*args)):
+                    names = (earlier,) if isinstance(earlier, str) else tuple(earlier)
+                    said, one = " and ".join(names), len(names) == 1
+                    return Credit(f"counted as right: this is the answer {what}, as your {said} "
+                                  f"give{'s' * one} it; that slip is charged once, in {said}: fix it there", names,
+                                  f"you returned {_shown(got)}: that is the answer {what}; "
+                                  f"your {said} get{'s' * one} it right: do the same here")
+            except Exception:  # noqa: BLE001  (a variant may not apply to every case)
+                continue
         for slip, message in self.slips:
             try:
                 if self.compare(got, slip(*args)):
