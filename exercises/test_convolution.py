@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from cnnzoo import arithmetic as ar
 from cnnzoo import ops
 from cnnzoo.grading import Question
 
@@ -31,6 +32,38 @@ def _padded_strided(r):
     return x, k, r.randint(0, 2), r.randint(2, 3)
 
 
+def _errata(x, k, p, s, shown):
+    right = conv(x, k, p, s)
+    return [(i, j, v) for i, row in enumerate(right) for j, v in enumerate(row) if v != shown[i][j]]
+
+
+def _shown_with_slips(r):
+    """An output as a slide might show it: right, except for up to two entries."""
+    x, k, p, s = _padded_strided(r)
+    shown = conv(x, k, p, s)
+    for _ in range(r.randint(0, 2)):
+        i, j = r.randrange(len(shown)), r.randrange(len(shown[0]))
+        shown[i][j] += r.choice([-3, -2, -1, 1, 2, 3])
+    return x, k, p, s, shown
+
+
+def _frames(r):
+    """A strided convolution's frames, with an output of at least 2x2."""
+    while True:
+        f = r.randint(1, 7)
+        n, p, s = r.randint(f, 80), r.randint(0, 3), r.randint(2, 4)
+        out = ar.conv_output_size(n, f, p=p, s=s)
+        if out >= 2:
+            return n, f, p, out
+
+
+def _smallest_stride(n, f, p, out):
+    return next(s for s in range(1, n + 2 * p + 2) if ar.conv_output_size(n, f, p=p, s=s) == out)
+
+
+SLIDE = [[6, 17, 3], [6, 17, 13], [6, 4, 4]]  # the lecture's padding frames, as shown
+FRAME = [[6, 17, 4], [6, 17, 13], [6, 4, 4]]  # one frame, as shown
+
 FLIPPED = "you flipped the filter: the lecture's 'convolution' is cross-correlation, used as it is"
 
 QUESTIONS = [
@@ -42,8 +75,24 @@ QUESTIONS = [
              hint="p rows of zeros above and below, p columns left and right",
              slips=[(lambda x, p: ops.pad2d(np.asarray(x), ((p, 0), (p, 0))).tolist(), "pad every side, not only two")]),
     Question("conv2d", 3, answer=conv, draw=_padded_strided, lecture=[(X, K, 1, 2)], expects=GRID,
-             hint="pad first, then move the window s pixels at a time (the slide shows 6 where 8 is right)",
+             hint="pad first, then move the window s pixels at a time (the slides' padded frames hold slips: "
+                  "see slide_errata)",
              slips=[(_flipped, FLIPPED),
                     (lambda x, k, p, s: conv(x, k, p, 1), "the window moves s pixels at a time, not 1"),
                     (lambda x, k, p, s: conv(x, k, 0, s), "pad the input before sliding the window")]),
+    Question("slide_errata", 1, answer=_errata, draw=_shown_with_slips, expects="a list of (row, col, right value)",
+             lecture=[(X, K, 1, 2, SLIDE), (X, K, 1, 2, FRAME)],
+             hint="compute every entry (pad, then stride) and list, row by row, where the grid shown differs",
+             slips=[(lambda x, k, p, s, shown: [(i, j, shown[i][j]) for i, j, _ in _errata(x, k, p, s, shown)],
+                     "give the right value of each wrong entry, not the value shown"),
+                    (lambda x, k, p, s, shown: [(j, i, v) for i, j, v in _errata(x, k, p, s, shown)],
+                     "(row, col, value): the row first")],
+             follows=[(lambda x, k, p, s, shown: _errata(x, np.asarray(k)[::-1, ::-1].tolist(), p, s, shown), "conv2d",
+                       "with the filter flipped")]),
+    Question("frames_stride", 1, answer=_smallest_stride, draw=_frames, lecture=[(5, 3, 1, 3)],
+             hint="the frames follow the strided formula floor((n + 2p - f) / s) + 1: which s gives their output?",
+             slips=[(lambda n, f, p, out: 1, "at stride 1 the output would be n + 2p - f + 1, larger than the frames "
+                     "show: the frames move the filter more than one pixel at a time"),
+                    (lambda n, f, p, out: n + 2 * p - f + 1, "that is the stride-1 output size; the question asks for "
+                     "the stride")]),
 ]

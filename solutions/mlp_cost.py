@@ -1,7 +1,9 @@
 """Why not an MLP on raw pixels? Count the cost (lecture: the 108-megapixel camera).
 
-The slide says "324 billion" parameters at "32 bytes" each. Both are slips: 108e6 pixels
-x 3 channels x 100 hidden units is 32.4 billion weights, and float32 is 32 *bits*, 4 bytes.
+Errata to find: the slide says "324 billion" parameters for a 108-megapixel RGB image into
+100 hidden units, "32 bytes" each. Both numbers are slips. What are the right ones, and
+why? :func:`mlp_params` and :func:`weight_bytes` answer it for the slide's camera (12,000 x
+9,000 pixels) and any other.
 """
 
 
