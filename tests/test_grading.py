@@ -16,7 +16,7 @@ from cnnzoo.grading.stubs import solution_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 ARITHMETIC = ["mlp_cost", "output_size", "convolution", "pooling", "parameters", "receptive_field",
-              "store_activations"]
+              "store_activations", "local_features", "channels", "backward", "layer_cost"]
 SUITES = {s.module: s for s in engine.load_suites(ROOT / "exercises")}
 
 
