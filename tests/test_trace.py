@@ -133,7 +133,7 @@ def test_several_inputs_and_outputs(keras, L):
         def __init__(self):
             super().__init__()
             self.a, self.b = L.Conv2D(4, 3), L.Dense(6)
-            self.flat, self.cat = L.Flatten(), L.Concatenate()
+            self.flat, self.cat = L.Flatten(), L.Concatenate(name="cat")
             self.out1, self.out2 = L.Dense(2), L.Dense(1)
 
         def call(self, inputs):
@@ -144,7 +144,7 @@ def test_several_inputs_and_outputs(keras, L):
     model = TwoTowers()
     s = cnnzoo.summarize(model, input_shape=[(8, 8, 1), (5,)])
     _agrees(s, model)
-    assert s["concatenate"].output_shape == (6 * 6 * 4 + 6,)
+    assert s["cat"].output_shape == (6 * 6 * 4 + 6,)
     as_dict = cnnzoo.summarize(_DictModel(keras, L), input_shape={"x": (5,), "y": (3,)})
     assert as_dict.total == 5 * 2 + 2 + 3 * 2 + 2
 
