@@ -58,7 +58,15 @@ def _encode(value, depth=0):
     keras = sys.modules.get("keras")
     if keras is not None and isinstance(value, keras.Model):
         weights = [[w.path, list(w.shape), bool(w.trainable)] for w in value.weights]
-        return {"t": "keras_model", "config": value.to_json(), "weights": weights}
+        model = {"t": "keras_model", "config": value.to_json(), "weights": weights}
+        sizes = [1] * len(weights)
+        for i, (_, shape, _) in enumerate(weights):
+            for d in shape:
+                sizes[i] *= int(d)
+        if sum(sizes) <= 2_000_000:  # wire.MAX_WEIGHT_VALUES: the values too, as float arrays
+            model["values"] = [_encode(numpy.asarray(w.numpy()).astype(numpy.float32, copy=False))
+                               for w in value.weights]
+        return model
     return {"t": "rejected", "type": f"{kind.__module__}.{kind.__qualname__}"}
 
 

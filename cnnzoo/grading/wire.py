@@ -2,7 +2,8 @@
 
 A student's answer arrives as tagged JSON (see ``child._encode``): ``None``, bools, ints,
 floats, strings, lists, tuples, dicts of those, NumPy arrays as dtype + shape + bytes, and
-a Keras model as its JSON config plus its weights' shapes. Nothing is unpickled, and no
+a Keras model as its JSON config plus its weights' shapes and values (arrays, when the model
+holds at most :data:`MAX_WEIGHT_VALUES`). Nothing is unpickled, and no
 object from the student ever compares itself: an always-equal object arrives as
 :class:`Rejected` naming its type.
 
@@ -19,10 +20,12 @@ from __future__ import annotations
 import base64
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Rejected", "KerasModel", "encode", "decode", "WireError"]
+__all__ = ["Rejected", "KerasModel", "encode", "decode", "WireError", "MAX_WEIGHT_VALUES"]
+
+MAX_WEIGHT_VALUES = 2_000_000  # weights sent with a model (8 MB at float32): LeNet-5 holds 61,706
 
 _MAX_DEPTH = 50
 _MAX_NODES = 2_000_000  # values in one answer (arrays count as one)
@@ -43,10 +46,15 @@ class Rejected:
 
 @dataclass(frozen=True)
 class KerasModel:
-    """A Keras model as it crossed the boundary: its JSON config and its weights' shapes."""
+    """A Keras model as it crossed the boundary: its JSON config, its weights' (path, shape,
+    trainable) and, for a model of at most :data:`MAX_WEIGHT_VALUES`, their values (float
+    arrays, one per weight, each of its row's shape; ``None`` otherwise). Data only: the
+    grader rebuilds a model from it with :mod:`cnnzoo.grading.rebuild`, never by running
+    the student's code."""
 
     config: str
     weights: tuple[tuple[str, tuple[int, ...], bool], ...]
+    values: tuple[Any, ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def keras_total(self) -> int:
@@ -151,4 +159,13 @@ def _keras_model(data: dict[str, Any]) -> KerasModel:
                      for path, shape, trainable in weights)
     except (TypeError, ValueError):
         raise WireError("malformed Keras model") from None
-    return KerasModel(config, rows)
+    values = data.get("values")
+    if values is None:
+        return KerasModel(config, rows)
+    if not isinstance(values, list) or len(values) != len(rows):
+        raise WireError("a Keras model's weight values must be one array per weight")
+    arrays = tuple(_array(v) if isinstance(v, dict) and v.get("t") == "array" else None for v in values)
+    if sum(math.prod(shape) for _, shape, _ in rows) > MAX_WEIGHT_VALUES or any(
+            a is None or a.dtype.kind != "f" or a.shape != shape for a, (_, shape, _) in zip(arrays, rows)):
+        raise WireError("a Keras model's weight values do not match its weights' shapes")
+    return KerasModel(config, rows, arrays)
