@@ -76,7 +76,7 @@ def _hidden_case(r):
 
 def _hidden_reference(weights, images):
     _, hidden, _ = _lenet()
-    return _sklearn_pca(hidden.predict((images[..., None] / 255.0).astype("float32"), verbose=0), 2)
+    return _sklearn_pca(np.asarray(hidden.predict_on_batch((images[..., None] / 255.0).astype("float32"))), 2)
 
 
 # ------------------------------------------------------------------------ plot_embedding
