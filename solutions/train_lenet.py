@@ -5,9 +5,12 @@ def train_lenet5(x_train, y_train):
     """Build, compile and fit LeNet-5 on MNIST; return the trained ``keras.Model``.
 
     ``x_train``: uint8 images (N, 32, 32), 0..255 (MNIST padded to 32x32 as in LeCun et al.
-    1998); ``y_train``: labels 0..9. The grader gives your model digits it kept back as
-    float32 ``x[..., None] / 255.0`` (N, 32, 32, 1) and takes the highest of its 10 outputs
-    as the prediction: scale your training images the same way. At least 95% must be right.
+    1998); ``y_train``: labels 0..9. Each grading may turn or mirror all the digits and
+    rename the classes (the same for the digits it keeps back), so a model trained
+    beforehand will not do: learn from what you are sent. The grader gives your model the
+    digits it kept back as float32 ``x[..., None] / 255.0`` (N, 32, 32, 1) and takes the
+    highest of its 10 outputs as the prediction: scale your training images the same way.
+    At least 95% must be right.
 
     The lecture's LeNet-5 (61,706 parameters): conv1 6 filters 5x5, 2x2 pooling, conv2 16
     filters 5x5, 2x2 pooling, flatten, fc1 120, fc2 84, fc3 10. Name the weighted layers

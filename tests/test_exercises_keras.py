@@ -308,3 +308,42 @@ def test_model_attacks_score_zero_and_run_nothing_in_the_grader(attack):
     assert score(results)[0] == 0, hints
     assert ("Lambda, a layer the grader does not rebuild" if attack == "lambda layer" else "weights do not fit") in hints
     assert not mark.exists()
+
+
+@pytest.mark.slow
+def test_a_model_trained_beforehand_on_all_of_mnist_does_not_pass(keras):
+    """MNIST is public: a student can train on all 5,000 digits at home and ship the weights.
+    Each grading turns the digits and renames the classes, so those weights score like chance."""
+    import base64
+
+    from cnnzoo.data import mnist
+
+    (x_train, y_train), (x_test, y_test) = mnist(pad=True)
+    x = (np.concatenate([x_train, x_test])[..., None] / 255.0).astype("float32")
+    y = np.concatenate([y_train, y_test])
+    keras.utils.set_random_seed(0)
+    net = _lenet(keras)
+    net.compile("adam", "sparse_categorical_crossentropy")
+    net.fit(x, y, epochs=10, batch_size=32, verbose=0)
+    seen = float(np.mean(np.argmax(net.predict(x[4000:], verbose=0), -1) == y[4000:]))
+    assert seen > 0.97  # the kept-back digits, unturned: it would pass without the turn
+    blob = base64.b64encode(np.concatenate([w.ravel() for w in net.get_weights()]).astype("float32")
+                            .tobytes()).decode()
+    source = solution("train_lenet").split("    # BEGIN SOLUTION")[0] + f'''
+    import base64, keras, numpy as np
+    flat = np.frombuffer(base64.b64decode("{blob}"), "float32")
+    net = keras.Sequential([keras.Input((32, 32, 1)), keras.layers.Conv2D(6, 5, activation="relu", name="conv1"),
+        keras.layers.MaxPooling2D(2), keras.layers.Conv2D(16, 5, activation="relu", name="conv2"),
+        keras.layers.MaxPooling2D(2), keras.layers.Flatten(), keras.layers.Dense(120, activation="relu", name="fc1"),
+        keras.layers.Dense(84, activation="relu", name="fc2"), keras.layers.Dense(10, activation="softmax", name="fc3")])
+    weights, at = [], 0
+    for w in net.get_weights():
+        weights.append(flat[at:at + w.size].reshape(w.shape))
+        at += w.size
+    net.set_weights(weights)
+    return net
+'''
+    results = grade("train_lenet", source, timeout=60.0)
+    assert results["train_lenet5 (LeNet-5's layers)"].score == 2
+    kept = results["train_lenet5 (kept-back accuracy)"]
+    assert kept.score == 0 and "kept-back digits right" in kept.hints[0], kept.hints
