@@ -73,12 +73,9 @@ def _import_model(target: str) -> Any:
         raise ValueError(f"cannot import {module_name!r}: {err}") from None
     finally:
         sys.path.pop(0)
-    obj = getattr(module, attr, None)
-    if obj is None:
+    if (obj := getattr(module, attr, None)) is None:
         raise ValueError(f"module {module_name!r} has no {attr!r}")
-    import inspect
-
-    return obj() if inspect.isclass(obj) or (callable(obj) and not hasattr(obj, "count_params")) else obj
+    return obj() if isinstance(obj, type) or (callable(obj) and not hasattr(obj, "count_params")) else obj
 
 
 def _cmd_size(args: argparse.Namespace) -> int:
