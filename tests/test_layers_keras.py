@@ -556,6 +556,47 @@ def test_paper_layers(keras):
     check(keras, paper.LocalResponseNormalization(), [(5, 5, 3)])
 
 
+# ------------------------------------- configurations taken from Keras' own layer tests
+
+
+def _with(options):
+    return lambda name, cfg, shapes: count_layer(name, cfg, shapes, call=options)
+
+
+def test_call_options_that_change_the_outputs(keras):
+    """Attention scores as a second output (the shape Keras declares), reversed embeddings."""
+    L = keras.layers
+    scores = _with({"return_attention_scores": True})
+
+    def by_name(layer, inputs):
+        return layer(*inputs, return_attention_scores=True)
+
+    def listed(layer, inputs):
+        return layer(inputs, return_attention_scores=True)
+
+    for layer, shapes in [(L.MultiHeadAttention(2, 4), [(5, 8), (7, 8)]),
+                          (L.MultiHeadAttention(2, 4, attention_axes=(2,)), [(3, 8, 4), (3, 8, 4)]),
+                          (L.GroupQueryAttention(4, 4, 2), [(5, 16), (6, 16), (6, 16)])]:
+        check(keras, layer, shapes, call=by_name, count=scores, damage=False)
+    check(keras, L.Attention(), [(3, 5), (4, 5)], call=listed, count=scores, damage=False)
+    check(keras, L.AdditiveAttention(), [(3, 5), (4, 5), (4, 5)], call=listed, count=scores, damage=False)
+    for tie in (True, False):
+        check(keras, L.ReversibleEmbedding(7, 3, tie_weights=tie), [(4, 3)], damage=False,
+              call=lambda layer, inputs: layer(inputs[0], reverse=True), count=_with({"reverse": True}))
+
+
+def test_unbatched_images_and_audio_and_one_global_normalization(keras):
+    """Keras reads a rank-3 image and a rank-1 clip as unbatched; ``axis=None`` keeps scalars."""
+    L = keras.layers
+    check(keras, L.Resizing(5, 7, data_format="channels_first"), [(9, 11)])
+    check(keras, L.CenterCrop(5, 7, data_format="channels_first"), [(9, 11)])
+    for fmt in ("channels_last", "channels_first"):
+        check(keras, L.RandomCrop(2, 2, data_format=fmt), [(4, 3)])
+    check(keras, L.MelSpectrogram(num_mel_bins=8, sequence_stride=64, fft_length=128), [()],
+          damage=False)
+    check(keras, L.Normalization(axis=None), [(2, 3)])
+
+
 # Layers whose weights come from code or outside objects, not from their config.
 NOT_COUNTABLE = {"FlaxLayer", "JaxLayer", "Lambda", "Layer", "StackedRNNCells", "TFSMLayer",
                  "TorchModuleWrapper", "Wrapper"}

@@ -242,6 +242,86 @@ def test_unknown_layers_keep_their_place_in_any_graph(keras, L):
     assert cold["after"].params is None and "input shape unknown" in cold["after"].explain
 
 
+def _rows(summary):
+    return [(r.name, r.params, r.trainable, r.output_shape) for r in summary]
+
+
+def test_keyword_tensors_are_read_not_counted_as_inputs(keras, L):
+    """Masks, initial states, count weights and keyword queries, as Keras' own layer tests pass
+    them; attention scores and a reversed embedding as outputs. Live and JSON agree."""
+    seq, mask = keras.Input((4, 3)), keras.Input((4,), dtype="bool")
+    h, c = keras.Input((2,)), keras.Input((2,))
+    q, v, attend = keras.Input((5, 8)), keras.Input((7, 8)), keras.Input((5, 7), dtype="bool")
+    tokens, weights = keras.Input((4,), dtype="int32"), keras.Input((4,))
+    outs = [L.LSTM(2, name="lstm")(seq, initial_state=[h, c]), L.GRU(2, name="gru")(seq, [h]),
+            L.Bidirectional(L.GRU(2), name="bi")(seq, mask=mask),
+            L.TimeDistributed(L.Dense(5), name="td")(seq, mask=mask),
+            L.BatchNormalization(name="bn")(seq, mask=mask),
+            *L.MultiHeadAttention(2, 4, name="mha")(query=q, value=v, attention_mask=attend,
+                                                    return_attention_scores=True),
+            L.CategoryEncoding(6, output_mode="count", name="enc")(tokens, count_weights=weights),
+            L.ReversibleEmbedding(9, 8, name="rev")(q, reverse=True)]
+    model = keras.Model([seq, mask, h, c, q, v, attend, tokens, weights], outs)
+    s = cnnzoo.summarize(model)
+    _agrees(s, model)
+    assert s["mha"].output_shape == [(5, 8), (2, 5, 5)] and s["rev"].output_shape == (5, 9)
+    assert _rows(cnnzoo.summarize(model.to_json())) == _rows(s)
+
+
+def test_dict_and_nested_inputs_and_outputs(keras, L):
+    """``input_layers``/``output_layers`` as dicts or nested lists, taken in Keras' order."""
+    a, b = keras.Input((3,), name="a"), keras.Input((4,), name="b")
+    x = L.Concatenate(name="cat")([b, a])
+    inner = keras.Model({"b": b, "a": a}, {"y": L.Dense(2, name="y")(x), "x": L.Dense(1, name="x")(x)})
+    a2, b2 = keras.Input((3,), name="a2"), keras.Input((4,), name="b2")
+    out = inner({"a": a2, "b": b2})
+    outer = keras.Model([a2, b2], L.Add(name="sum")([out["x"], out["y"][:, :1]]))
+    seq = keras.Input((5, 3))
+    stacked = L.RNN(L.StackedRNNCells([L.LSTMCell(3), L.GRUCell(2)]), return_state=True, name="rnn")
+    states = keras.Model(seq, stacked(seq))
+    for model in (inner, outer, states):
+        s = cnnzoo.summarize(model)
+        assert s.mismatches == [] and s.total == model.count_params(), str(s)
+        assert _rows(cnnzoo.summarize(model.to_json())) == _rows(s)
+
+
+def test_what_no_formula_fits_is_uncounted_in_a_live_model(keras, L, monkeypatch):
+    """Image layers on a dict of images and boxes, an RNN over a user's cell, and a formula's
+    own error: uncounted with the reason in a live model (Keras built it), named from JSON."""
+    images, boxes, labels = keras.Input((10, 8, 3)), keras.Input((2, 4)), keras.Input((2,))
+    resize = L.Resizing(20, 20, bounding_box_format="xyxy", name="resize")
+    out = resize({"images": images, "bounding_boxes": {"boxes": boxes, "labels": labels}})
+    model = keras.Model([images, boxes, labels], out)
+    for s in (cnnzoo.summarize(model), cnnzoo.summarize(model.to_json())):
+        assert [r.name for r in s.uncounted] == ["resize"] and "dict of images" in s["resize"].explain
+
+    class Cell(L.Layer):
+        state_size = 2
+
+        def build(self, shape):
+            self.kernel = self.add_weight(shape=(shape[-1], 2))
+
+        def call(self, x, states):
+            h = keras.ops.matmul(x, self.kernel) + states[0]
+            return h, [h]
+
+    seq = keras.Input((4, 3))
+    s = cnnzoo.summarize(keras.Model(seq, L.RNN(Cell(), name="rnn")(seq)))
+    assert s["rnn"].explain == "not counted: unknown layer RNN over a Cell" and s["rnn"].output_shape == (2,)
+    from cnnzoo.count import core
+
+    def broken(cfg, shapes):
+        raise ValueError("past the formula's reach")
+
+    monkeypatch.setitem(core._HANDLERS, "Dense", broken)
+    dense = keras.Sequential([keras.Input((3,)), L.Dense(2, name="d")])
+    s = cnnzoo.summarize(dense)
+    assert s.mismatches == [] and s["d"].explain == "not counted: no formula fits this call " \
+        "(past the formula's reach)" and s["d"].output_shape == (2,)
+    with pytest.raises(ValueError, match="layer 'd' .Dense.: past the formula's reach"):
+        cnnzoo.summarize(dense.to_json())
+
+
 def test_an_unbuilt_model_asks_for_its_input_shape(keras, L):
     class Net(keras.Model):
         def __init__(self):

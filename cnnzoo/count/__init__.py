@@ -21,6 +21,6 @@ from cnnzoo.count import (  # noqa: F401  (they register their handlers)
     shapes,
     weighted,
 )
-from cnnzoo.count.core import Dim, LayerCount, Shape, UnknownLayer, count_layer, known_layers
+from cnnzoo.count.core import CALL_OPTIONS, Dim, LayerCount, Shape, UnknownLayer, count_layer, known_layers
 
-__all__ = ["LayerCount", "UnknownLayer", "count_layer", "known_layers", "Shape", "Dim"]
+__all__ = ["LayerCount", "UnknownLayer", "count_layer", "known_layers", "Shape", "Dim", "CALL_OPTIONS"]

@@ -180,7 +180,9 @@ def _mha(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     projected = (*query[:-1], heads, value_dim)
     named.append(("output", _sub(cfg, eq, [None] * (rank - 1 - len(out_dims)) + out_dims, bias,
                                  projected)))
-    output = (*query[:-1], *out_dims) if out_shape else query
+    output: Shape | list[Shape] = (*query[:-1], *out_dims) if out_shape else query
+    if _bool(cfg, "return_attention_scores", False):  # the shape Keras declares, whatever the axes
+        output = [output, (heads, query[0], query[0])]  # type: ignore[list-item]
     return _sum(named, output, f"{heads} heads of {key_dim}")
 
 
@@ -203,12 +205,15 @@ def _gqa(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     named.append(("value", _sub(cfg, "bkm,mvh->bkvh", [None, kv_heads, dim], "vh", value)))
     named.append(("output", _sub(cfg, "bquh,uhm->bqm", [None, query[-1]], "m",
                                  (None, q_heads, dim))))
-    return _sum(named, query, f"{q_heads} query heads sharing {kv_heads} key/value heads of {dim}")
+    output = [query, (q_heads, query[0], key[0])] if _bool(cfg, "return_attention_scores", False) else query
+    return _sum(named, output, f"{q_heads} query heads sharing {kv_heads} key/value heads of {dim}")
 
 
 def _attention(cfg: dict[str, Any], shapes: list[Shape], additive: bool) -> LayerCount:
-    query, value, _ = _attention_inputs(shapes, "AdditiveAttention" if additive else "Attention")
-    output = (*query[:-1], value[-1])
+    query, value, key = _attention_inputs(shapes, "AdditiveAttention" if additive else "Attention")
+    output: Shape | list[Shape] = (*query[:-1], value[-1])
+    if _bool(cfg, "return_attention_scores", False):  # (..., Tq, Tv), as Keras declares them
+        output = [output, (*query[:-1], (None, *key)[-2])]  # type: ignore[list-item]
     parts = Parts()
     if additive:
         if _bool(cfg, "use_scale", True):

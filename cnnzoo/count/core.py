@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
-__all__ = ["LayerCount", "UnknownLayer", "count_layer", "known_layers", "Shape", "Dim"]
+__all__ = ["LayerCount", "UnknownLayer", "count_layer", "known_layers", "Shape", "Dim", "CALL_OPTIONS"]
 
 Dim = Optional[int]
 Shape = tuple[Dim, ...]
@@ -34,6 +34,7 @@ class UnknownLayer(LookupError):
 
 
 _Handler = Callable[[dict[str, Any], list[Shape]], LayerCount]
+CALL_OPTIONS = ("return_attention_scores", "reverse")  # call arguments that change the outputs
 _HANDLERS: dict[str, _Handler] = {}
 
 
@@ -52,14 +53,17 @@ def known_layers() -> list[str]:
 
 
 def count_layer(class_name: str, config: dict[str, Any], input_shapes: Sequence[Shape],
-                module: str | None = None, *, registered_name: str | None = None) -> LayerCount:
+                module: str | None = None, *, registered_name: str | None = None,
+                call: dict[str, Any] | None = None) -> LayerCount:
     """Shape, parameters and MACs of one call of a layer, from its config alone.
 
     ``module`` and ``registered_name`` are the config's entries of those names (the
     class's home): a handler is chosen by Keras' (or cnnzoo's) registered class, never by
     the name alone, so a user's own ``Dense`` is unknown. Keras operations used on symbolic tensors (``keras.src.ops.*``)
     share some class names with layers. Raises :class:`UnknownLayer` for a class the
-    engine has no formula for.
+    engine has no formula for. ``call`` holds the call's own arguments that change its
+    outputs (:data:`CALL_OPTIONS`: an attention layer's ``return_attention_scores``,
+    ``ReversibleEmbedding``'s ``reverse``); the handlers read them as config fields.
 
     >>> count_layer("Dense", {"units": 2}, [(3,)], "keras.layers").trainable
     8
@@ -80,6 +84,8 @@ def count_layer(class_name: str, config: dict[str, Any], input_shapes: Sequence[
     handler = _HANDLERS.get(class_name)
     if handler is None:
         raise UnknownLayer(class_name)
+    if call and isinstance(config, dict):
+        config = {**config, **{k: call[k] for k in CALL_OPTIONS if k in call}}
     m = None if class_name.startswith("ConvLSTM") else re.search(r"([123])D(Transpose)?$", class_name)
     if m and shapes and len(shapes[0]) != int(m.group(1)) + 1:
         raise ValueError(f"{class_name} expects inputs of rank {int(m.group(1)) + 2} (batch, "

@@ -25,6 +25,7 @@ from cnnzoo import arithmetic as ar
 from cnnzoo.count.config import _bool, _data_format, _get, _int, _ints, _str, count_inner
 from cnnzoo.count.core import Dim, LayerCount, Shape, _one, _sizes, handles
 from cnnzoo.count.quantized import Parts
+from cnnzoo.count.shapes import image
 
 _AUGMENT = ("AugMix", "CutMix", "MixUp", "RandAugment", "RandomElasticTransform",
             "RandomPerspective", "ContrastLimitedAdaptiveHistogramEqualization",
@@ -33,7 +34,7 @@ _AUGMENT = ("AugMix", "CutMix", "MixUp", "RandAugment", "RandomElasticTransform"
 
 @handles(*_AUGMENT)
 def _augment(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    return LayerCount(_one(shapes), shape_explain="same shape")
+    return LayerCount(image(shapes, "an image augmentation layer"), shape_explain="same shape")
 
 
 @handles(*(f"Adaptive{kind}Pooling{r}D" for kind in ("Average", "Max") for r in (1, 2, 3)))
@@ -50,12 +51,13 @@ def _adaptive_pool(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 
 @handles("RandomCrop")
 def _random_crop(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    shape = list(_one(shapes, what="RandomCrop"))
-    if len(shape) not in (3, 4):
-        raise ValueError(f"RandomCrop takes images (batch, height, width, channels); got {(None, *shape)}")
+    """Keras' rule on the shape with its batch axis (rank 3: one unbatched image)."""
+    full: list[Dim] = [None, *image(shapes, "RandomCrop")]
+    if len(full) not in (3, 4, 5):
+        raise ValueError(f"RandomCrop takes images (batch, height, width, channels); got {tuple(full)}")
     h, w = (-2, -1) if _data_format(cfg) == "channels_first" else (-3, -2)
-    shape[h], shape[w] = _int(cfg, "height"), _int(cfg, "width")
-    return LayerCount(tuple(shape), shape_explain=f"crops to {shape[h]}x{shape[w]}")
+    full[h], full[w] = _int(cfg, "height"), _int(cfg, "width")
+    return LayerCount(tuple(full[1:]), shape_explain=f"crops to {full[h]}x{full[w]}")
 
 
 def _batchless(full: tuple[Dim, ...]) -> Shape:
@@ -141,7 +143,7 @@ def _lookup_depth(cfg: dict[str, Any]) -> Dim:
     return _int(cfg, "vocabulary_size", None, none=True)
 
 
-@handles("IntegerLookup", "StringLookup")
+@handles("IntegerLookup", "StringLookup", "IndexLookup")
 def _lookup(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     full = (None, *_one(shapes, what="lookup"))
     mode = _str(cfg, "output_mode", "int", _MODES)
@@ -169,9 +171,10 @@ def _text_vectorization(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 @handles("MelSpectrogram")
 def _mel(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     shape = _one(shapes, what="MelSpectrogram")
-    if not shape:
-        raise ValueError("MelSpectrogram takes (batch, samples) inputs; got (None,)")
     bins, stride = _int(cfg, "num_mel_bins", 128), _int(cfg, "sequence_stride", 512)
+    if not shape:  # Keras reads (samples,) as one unbatched clip: (bins, frames), frames unknown
+        return LayerCount((None,), shape_explain=f"one unbatched clip: ({bins}, frames) as Keras "
+                          "declares it, its first axis in the batch's place")
     frames = None if shape[0] is None else (shape[0] + stride + 1) // stride
     return LayerCount((bins, frames), shape_explain=f"{bins} mel bins by ({shape[0]} + {stride} + 1)"
                       f"//{stride} = {frames} frames")

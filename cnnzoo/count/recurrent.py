@@ -46,8 +46,13 @@ def _cell_weights(kind: str, cfg: dict[str, Any], n_in: int) -> tuple[int, int, 
     return units, value, (f"{g}*({inner})" if g > 1 else inner)
 
 
+def _states_after(shapes: list[Shape], rank: int | None, what: str) -> Shape:
+    """The sequence an RNN is called on; inputs after it are initial states (no weights)."""
+    return _one(shapes[:1], rank, what)
+
+
 def _sequence(cfg: dict[str, Any], shapes: list[Shape], what: str) -> tuple[Dim, int]:
-    shape = _one(shapes, 2, what)
+    shape = _states_after(shapes, 2, what)
     return shape[0], _need(shape[1], "number of input features")
 
 
@@ -112,7 +117,7 @@ def _rnn_cells(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 
 @handles("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 def _conv_lstm(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    shape = _one(shapes, None, "ConvLSTM")
+    shape = _states_after(shapes, None, "ConvLSTM")
     rank = len(shape) - 2
     if rank not in (1, 2, 3):
         raise ValueError(f"ConvLSTM expects inputs (batch, time, spatial axes, channels); "
@@ -151,7 +156,7 @@ _MERGES = ("concat", "sum", "mul", "ave")
 @handles("Bidirectional")
 def _bidirectional(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     """A forward and a backward copy of ``layer`` (or ``backward_layer``), outputs merged."""
-    shape = _one(shapes, what="Bidirectional")
+    shape = _states_after(shapes, None, "Bidirectional")
     merge = _str(cfg, "merge_mode", "concat", _MERGES, none=True)
     forward = _inner(cfg, "layer", shape)
     backward = _inner(cfg, "backward_layer", shape) if cfg.get("backward_layer") else forward

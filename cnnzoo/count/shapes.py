@@ -28,19 +28,36 @@ _SAME_SHAPE = (
     "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "ThresholdedReLU",
     "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "AlphaDropout",
     "GaussianDropout", "GaussianNoise", "ActivityRegularization", "Identity", "Masking",
-    "Rescaling", "UnitNormalization", "RandomFlip", "RandomRotation", "RandomZoom",
+    "Rescaling", "UnitNormalization",
+    # cnnzoo's and keras.applications' weightless layers
+    "LocalResponseNormalization", "StochasticDepth",
+)
+_SAME_IMAGE = (
+    "RandomFlip", "RandomRotation", "RandomZoom",
     "RandomContrast", "RandomTranslation", "RandomBrightness", "RandomGrayscale",
     "RandomSaturation", "RandomHue", "RandomSharpness", "RandomShear", "RandomPosterization",
     "RandomInvert", "RandomColorJitter", "RandomGaussianBlur", "RandomErasing",
     "AutoContrast", "Solarization", "Equalization", "RandomColorDegeneration",
-    # cnnzoo's and keras.applications' weightless layers
-    "LocalResponseNormalization", "StochasticDepth",
 )
 
 
 @handles(*_SAME_SHAPE)
 def _same(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     return LayerCount(_one(shapes), shape_explain="same shape")
+
+
+def image(shapes: list[Shape], what: str) -> Shape:
+    """The images an image preprocessing layer is called on. Called on a dict of images and
+    their labels, boxes or masks, the layer is not counted (it has no weights; its outputs
+    are a dict the engine does not follow)."""
+    if len(shapes) > 1:
+        raise UnknownLayer(f"{what} called on a dict of images and their annotations")
+    return _one(shapes, what=what)
+
+
+@handles(*_SAME_IMAGE)
+def _same_image(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    return LayerCount(image(shapes, "an image preprocessing layer"), shape_explain="same shape")
 
 
 @handles("InputLayer")
@@ -184,10 +201,18 @@ def _upsample(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 
 @handles("Resizing", "CenterCrop")
 def _resize(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    shape = _one(shapes, 3, "resizing")
-    _, c, first = _split_channels({"data_format": _data_format(cfg)}, shape)
-    out = [_int(cfg, "height"), _int(cfg, "width")]
-    return LayerCount(_join_channels(out, c, first), shape_explain=f"to {out[0]}x{out[1]}")
+    """Keras' rule on the shape with its batch axis: a rank-3 one is one unbatched image, its
+    first axis (here the batch's) read as the image's first."""
+    full: list[Dim] = [None, *image(shapes, "resizing")]
+    if len(full) not in (3, 4):
+        raise ValueError(f"resizing expects images of rank 4 (batch, height, width, channels) or "
+                         f"3 (unbatched); got shape {tuple(full)}")
+    h, w = _int(cfg, "height"), _int(cfg, "width")
+    at = (len(full) - 2, len(full) - 1) if _data_format(cfg) == "channels_first" else \
+        (len(full) - 3, len(full) - 2)
+    full[at[0]], full[at[1]] = h, w
+    return LayerCount(tuple(full[1:]), shape_explain=f"to {h}x{w}" +
+                      (" (one unbatched image)" if len(full) == 3 else ""))
 
 
 def _broadcast(shapes: list[Shape]) -> Shape:

@@ -151,6 +151,11 @@ def _embedding(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     reverse = not _bool(cfg, "tie_weights", True)  # ReversibleEmbedding's own output table
     parts, prefix = embedding_parts(cfg, n, dim, reverse)
     text = parts.text(prefix) if prefix or reverse else f"{n}*{dim} = {_fmt(n * dim)}"
+    if _bool(cfg, "reverse", False):  # ReversibleEmbedding(x, reverse=True): logits over the vocabulary
+        if not shape:
+            raise ValueError("a reversed embedding takes inputs (batch, ..., features); got (None,)")
+        return LayerCount((*shape[:-1], n), parts.trainable, parts.non_trainable, 0, text,
+                          f"last axis {shape[-1]} -> the vocabulary {n}")
     return LayerCount((*shape, dim), parts.trainable, parts.non_trainable, 0, text,
                       f"appends the embedding size {dim}")
 
@@ -216,7 +221,8 @@ def _normalization(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     if cfg.get("mean") is not None:
         return LayerCount(shape, 0, 0, 0, "mean and variance given as constants: no weights",
                           "same shape")
-    c = _features(cfg, shape)
+    axis = cfg.get("axis", -1)
+    c = 1 if axis is None or axis == [] or axis == () else _features(cfg, shape)  # axis=None: one of each
     value = 2 * c + 1
     return LayerCount(shape, 0, value, 0,
                       f"mean and variance 2*{c} + count 1 non-trainable = {_fmt(value)}",

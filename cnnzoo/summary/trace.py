@@ -22,13 +22,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from cnnzoo.count import LayerCount, UnknownLayer, count_layer
+from cnnzoo.count import CALL_OPTIONS, LayerCount, UnknownLayer, count_layer
 from cnnzoo.count.core import _builtin
 from cnnzoo.summary.rows import Row, Summary
 
 __all__ = ["trace", "expand"]
 
-_NOT_INPUTS = {"training", "mask", "return_attention_scores", "use_causal_mask"}
+_NOT_INPUTS = {"training", "mask", "return_attention_scores", "use_causal_mask", "initial_state",
+               "constants", "count_weights"}
 
 
 @dataclass
@@ -37,6 +38,7 @@ class _Call:
     inputs: list[tuple] = field(default_factory=list)
     outputs: list[tuple] = field(default_factory=list)
     children: list[_Call] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 def _shape(tensor: Any) -> tuple:
@@ -50,14 +52,16 @@ def _tensor_shapes(value: Any) -> list[tuple]:
             if hasattr(t, "shape") and hasattr(t, "dtype") and len(tuple(t.shape)) >= 1]
 
 
-def _inputs(layer: Any, args: tuple, kwargs: dict[str, Any]) -> list[tuple]:
-    """Shapes of a call's tensor arguments, in the order of the layer's ``call`` signature."""
+def _inputs(layer: Any, args: tuple, kwargs: dict[str, Any]) -> tuple[list[tuple], dict[str, Any]]:
+    """Shapes of a call's tensor arguments, in the order of the layer's ``call`` signature,
+    and its options that change the outputs (:data:`cnnzoo.count.CALL_OPTIONS`)."""
     try:
         bound = inspect.signature(layer.call).bind_partial(*args, **kwargs).arguments
     except (TypeError, ValueError):
-        bound = {str(i): a for i, a in enumerate(args)}
-    return [s for name, value in bound.items()
-            if name not in _NOT_INPUTS and not name.endswith("_mask") for s in _tensor_shapes(value)]
+        bound = {**{str(i): a for i, a in enumerate(args)}, **kwargs}
+    options = {k: bound[k] for k in CALL_OPTIONS if isinstance(bound.get(k), (bool, int, str))}
+    return [s for name, value in bound.items() if name not in _NOT_INPUTS and name not in options
+            and not name.endswith("_mask") for s in _tensor_shapes(value)], options
 
 
 def _record(model: Any, call_args: Any) -> _Call:
@@ -69,7 +73,8 @@ def _record(model: Any, call_args: Any) -> _Call:
     original = keras.layers.Layer.__call__
 
     def hooked(self: Any, *args: Any, **kwargs: Any) -> Any:
-        call = _Call(self, _inputs(self, args, kwargs))
+        shapes, options = _inputs(self, args, kwargs)
+        call = _Call(self, shapes, options=options)
         stack[-1].children.append(call)
         stack.append(call)
         try:
@@ -149,12 +154,12 @@ def _size(variables: Any) -> int:
     return sum(math.prod(int(d) for d in v.shape) for v in variables)
 
 
-def _count(layer: Any, shapes: list[tuple]) -> tuple[Optional[LayerCount], str]:
+def _count(layer: Any, shapes: list[tuple], options: dict[str, Any]) -> tuple[Optional[LayerCount], str]:
     cls = type(layer)
     if not _builtin(cls.__module__):
         return None, f"not counted: {cls.__module__}.{cls.__name__} is not a Keras layer"
     try:
-        return count_layer(cls.__name__, layer.get_config(), shapes, cls.__module__), ""
+        return count_layer(cls.__name__, layer.get_config(), shapes, cls.__module__, call=options), ""
     except UnknownLayer:
         return None, f"not counted: no formula for {cls.__name__}"
     except (ValueError, TypeError, KeyError, NotImplementedError) as err:
@@ -204,7 +209,7 @@ class _Rows:
                 del self.rows[start:]
                 row.container = False
         else:
-            result, reason = _count(layer, call.inputs)
+            result, reason = _count(layer, call.inputs, call.options)
             if result is None:
                 row.params = row.trainable = row.non_trainable = None
                 row.explain = reason

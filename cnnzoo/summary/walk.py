@@ -68,7 +68,8 @@ class _Walker:
         return self._functional(cfg, inputs, at)
 
     def _call(self, layer: dict[str, Any], shapes: list[Optional[Shape]], at: _Place,
-              first: bool = True, recorded: Optional[list[Shape]] = None) -> list[Optional[Shape]]:
+              first: bool = True, recorded: Optional[list[Shape]] = None,
+              options: Optional[dict[str, Any]] = None) -> list[Optional[Shape]]:
         """One call of a layer: its output shapes; its row (and count) at its ``first`` call."""
         self.calls += 1
         if self.calls > MAX_CALLS or at.depth > MAX_NESTING:
@@ -89,17 +90,21 @@ class _Walker:
             if None in shapes:
                 raise UnknownLayer("its input shape is unknown")
             result = count_layer(cls, cfg, shapes, layer.get("module"),  # type: ignore[arg-type]
-                                 registered_name=layer.get("registered_name"))
+                                 registered_name=layer.get("registered_name"), call=options)
         except UnknownLayer as err:
             reason = "input shape unknown" if None in shapes else f"unknown layer {err}"
         except (ValueError, KeyError, TypeError, IndexError, AttributeError, ArithmeticError) as err:
-            raise ValueError(f"layer {self.where!r} ({cls}): {why(err)}") from err
+            if self.live is None:  # a config's error: named
+                raise ValueError(f"layer {self.where!r} ({cls}): {why(err)}") from err
+            reason = f"no formula fits this call ({why(err)})"  # Keras built it: never a crash
         if reason and self.live is not None and None not in shapes and first:
             expanded = self.live(self.where, shapes, at.depth, self.max_depth)
             if expanded is not None:  # a user's model or layer in a live model: traced
                 row, rows, outs = expanded
-                self.rows += [row, *rows]
-                return outs
+                if rows or row.counted:
+                    self.rows += [row, *rows]
+                    return outs
+                recorded = [o for o in outs if o is not None] or recorded  # nothing inside: one row
         if reason:
             outs = list(recorded) if recorded else self._ask_live(shapes)
             shown = outs[0] if len(outs) == 1 else (outs or None)
@@ -175,8 +180,8 @@ class _Walker:
         layers = {layer.get("name") or layer["config"]["name"]: layer for layer in cfg["layers"]}
         recorded: dict[tuple[str, int], dict[int, Shape]] = {}  # (layer, node) -> output index -> shape
         for layer in cfg["layers"]:
-            for call in calls(layer):
-                for (ref_name, ref_node, ref_index), shape in call:
+            for node in calls(layer):
+                for (ref_name, ref_node, ref_index), shape in node.tensors:
                     if shape is not None:
                         recorded.setdefault((ref_name, ref_node), {})[ref_index] = shape
         values: dict[tuple[str, int], list[Shape]] = {}
@@ -187,8 +192,8 @@ class _Walker:
                 values[(name, node)] = self._call(layer, [], at)
             else:
                 values[(name, node)] = [inputs[i]]
-        pending = [(name, i, call) for name, layer in layers.items()
-                   for i, call in enumerate(calls(layer)) if (name, i) not in values]
+        pending = [(name, i, node) for name, layer in layers.items()
+                   for i, node in enumerate(calls(layer)) if (name, i) not in values]
         done_names: set[str] = {name for name, _ in values}
         while pending:
             progress = False
@@ -197,13 +202,14 @@ class _Walker:
                 raise ValueError(f"the model is too large to walk: its calls took more than {MAX_SCANS:,} "
                                  "steps to order (a config written to exhaust the reader?)")
             for item in list(pending):
-                name, index, call = item
-                if not all((ref[0], ref[1]) in values for ref, _ in call):
+                name, index, node = item
+                if not all((ref[0], ref[1]) in values for ref, _ in node.tensors):
                     continue
-                shapes = [pick(values[(r[0], r[1])], r[2]) or given for r, given in call]
+                shapes = [pick(values[(r[0], r[1])], r[2]) or given for r, given in node.inputs]
                 known = recorded.get((name, index), {})
                 rec = [known[t] for t in sorted(known)]
-                values[(name, index)] = self._call(layers[name], shapes, at, name not in done_names, rec)
+                values[(name, index)] = self._call(layers[name], shapes, at, name not in done_names, rec,
+                                                   node.options)
                 done_names.add(name)
                 pending.remove(item)
                 progress = True
