@@ -8,7 +8,8 @@ digits alike: a model trained beforehand (on all of MNIST, shipped in the source
 like chance; one trained on what it was sent does as well as ever. The trained model comes
 back as its config and weight arrays; the grader checks its layers against LeNet-5 and
 rebuilds it from data alone (cnnzoo.grading.rebuild: Keras' own layers, safe mode, no
-student code) to count the kept-back digits it gets right.
+student code), in a grader-owned process (cnnzoo.grading.measure), to count the
+kept-back digits it gets right.
 """
 
 import functools
@@ -55,37 +56,33 @@ def _kept_back(args):
     return _turned(x_test, k), names[y_test]
 
 
-def _rebuilt(model):
-    """The model rebuilt from its config and weights, or the hint that says why it cannot be."""
-    from cnnzoo.grading.rebuild import Refused, rebuild
+def _measured(model, data=None):
+    """The model's accuracy on ``data`` (or ``None`` without), measured in a grader-owned
+    process (cnnzoo.grading.measure), or the hint that says why it cannot be."""
+    from cnnzoo.grading.measure import measure
+    from cnnzoo.grading.rebuild import Refused
 
     if not isinstance(model, KerasModel):
         return "return the trained keras.Model"
+    x, y = data if data is not None else (None, None)
     try:
-        return rebuild(model, (32, 32, 1))
+        return measure(model, (32, 32, 1), None if x is None else (x[..., None] / 255.0).astype("float32"), y)
     except Refused as err:
         return str(err)
 
 
 def _architecture(model, args):
-    net = _rebuilt(model)
-    return net if isinstance(net, str) else model_hint(model.config, "lenet5")
+    built = _measured(model)
+    return built if isinstance(built, str) else model_hint(model.config, "lenet5")
 
 
 def _held_out(model, args):
-    from cnnzoo.grading.rebuild import Refused, accuracy
-
-    net = _rebuilt(model)
-    if isinstance(net, str):
-        return net
-    x_test, y_test = _kept_back(args)
-    try:
-        right = accuracy(net, (x_test[..., None] / 255.0).astype("float32"), y_test)
-    except Refused as err:
-        return str(err)
+    right = _measured(model, _kept_back(args))
+    if isinstance(right, str):
+        return right
     if right >= THRESHOLD:
         return None
-    return (f"your model gets {right:.1%} of the {len(y_test):,} kept-back digits right; {THRESHOLD:.0%} "
+    return (f"your model gets {right:.1%} of the kept-back digits right; {THRESHOLD:.0%} "
             "needed: scale the images as the grader does (x / 255), train for more epochs, check the loss "
             "falls (a softmax output with sparse_categorical_crossentropy)")
 

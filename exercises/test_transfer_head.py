@@ -82,14 +82,15 @@ def _converse(student, args):
     """Serve features on request until the student returns a head; count the images served."""
     (n,) = args
     features, labels = _world().train
-    passes, answer = 0, student.call("head_step", n, None, None, None)
+    passes, served, answer = 0, np.zeros(n, bool), student.call("head_step", n, None, None, None)
     for _ in range(ROUNDS):
         if isinstance(answer, KerasModel):
-            return {"head": answer, "passes": passes, "n": n}
+            return {"head": answer, "passes": passes, "n": n, "served": int(served.sum())}
         wanted = _indices(answer, n)
         if isinstance(wanted, str):
             return {"problem": wanted, "passes": passes, "n": n}
         passes += len(wanted)
+        served[wanted] = True
         answer = student.call("head_step", n, wanted, features[wanted], labels[wanted])
     return {"problem": f"no head after {ROUNDS} calls: return your trained keras.Model", "passes": passes, "n": n}
 
@@ -106,7 +107,8 @@ def _indices(answer, n):
 
 def _head_accuracy(got):
     """The kept-back accuracy of the head in ``got``, or the hint that says why there is none."""
-    from cnnzoo.grading.rebuild import Refused, accuracy, rebuild
+    from cnnzoo.grading.measure import measure
+    from cnnzoo.grading.rebuild import Refused
 
     if not isinstance(got, dict):
         return "return a list of image indices or your trained keras.Model"
@@ -114,7 +116,7 @@ def _head_accuracy(got):
         return got["problem"]
     features, labels = _world().test
     try:
-        return accuracy(rebuild(got["head"], (FEATURES,)), features, labels)
+        return measure(got["head"], (FEATURES,), features, labels)
     except Refused as err:
         return str(err)
 
@@ -132,6 +134,9 @@ def _grade_passes(got, args):
     if isinstance(right, str):
         return right
     passes, n = got["passes"], got["n"]
+    if got["served"] < n:  # a head fitted beforehand never needs the features: it earns no passes
+        return (f"your head saw the features of {got['served']:,} of the {n:,} training images: ask for "
+                "every image once, store the features, and train the head on them")
     if passes > n:
         return (f"the backbone ran {passes:,} times for {n:,} training images: store each image's features "
                 "the first time and train on the stored ones")

@@ -59,9 +59,10 @@ def head_step(n_images, indices, features, labels):
       returning 10 scores (the highest is the prediction). The grader measures it on the
       features of digits you never see: at least 92% must be right.
 
-    Stored activations: ask for each image once, keep what you receive (a module-level
+    Stored activations: ask for every image once, keep what you receive (a module-level
     dict or list survives between calls), and train the head on the stored features for as
-    many epochs as you like. Asking for an image again costs another backbone pass. Use
+    many epochs as you like. Asking for an image again costs another backbone pass, and a
+    head that has not seen every training image's features earns no pass points. Use
     Keras' own layers only (the grader rebuilds the head from its config and weights).
     """
     # BEGIN SOLUTION

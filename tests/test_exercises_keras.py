@@ -347,3 +347,39 @@ def test_a_model_trained_beforehand_on_all_of_mnist_does_not_pass(keras):
     assert results["train_lenet5 (LeNet-5's layers)"].score == 2
     kept = results["train_lenet5 (kept-back accuracy)"]
     assert kept.score == 0 and "kept-back digits right" in kept.hints[0], kept.hints
+
+
+def test_models_too_costly_or_nested_are_refused_before_anything_is_built(keras):
+    from cnnzoo.grading.rebuild import refusal
+
+    L = keras.layers
+    huge_kernel = keras.Sequential([keras.Input((32, 32, 1)), L.Conv2D(1, 200, padding="same"),
+                                    L.GlobalMaxPooling2D(), L.Dense(10)])  # aborted TensorFlow's oneDNN
+    assert "operations per image" in refusal(huge_kernel.to_json(), (32, 32, 1))
+    long_pool = keras.Sequential([keras.Input((32, 32, 1)), L.ZeroPadding2D(240), L.MaxPooling2D(256, strides=1),
+                                  L.GlobalMaxPooling2D(), L.Dense(10)])  # 0 weights, hours of comparisons
+    assert "operations per image" in refusal(long_pool.to_json(), (32, 32, 1))
+    inner = keras.Sequential([keras.Input((1024,)), L.Dense(2)])
+    nested = keras.Sequential([keras.Input((32, 32, 1)), L.Flatten(), inner, L.Dense(10)])
+    assert "a model inside it" in refusal(nested.to_json(), (32, 32, 1))
+    assert refusal(_lenet(keras).to_json(), (32, 32, 1)) is None
+
+
+def test_a_model_that_kills_or_outlasts_the_measuring_process_costs_one_case(keras):
+    import signal
+
+    from cnnzoo.grading import measure
+    from cnnzoo.grading.rebuild import Refused
+
+    net = _lenet(keras)
+    model, x = _crossed(net), np.random.default_rng(0).random((8, 32, 32, 1), "float32")
+    y = np.argmax(net.predict(x, verbose=0), axis=1)
+    assert measure.measure(model, (32, 32, 1), x, y) == 1.0  # the worker computes what Keras does here
+    with pytest.raises(Refused, match="took over"):
+        measure.measure(model, (32, 32, 1), x, y, timeout=0.001)
+    worker = measure._Worker()
+    measure._LOCAL.worker = worker
+    os.kill(worker.process.pid, signal.SIGABRT)  # as TensorFlow aborts on some shapes
+    with pytest.raises(Refused, match="signal 6"):
+        measure.measure(model, (32, 32, 1), x, y)
+    assert measure.measure(model, (32, 32, 1), x, y) is not None  # a fresh worker answers again

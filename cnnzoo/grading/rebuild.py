@@ -12,7 +12,9 @@ build shape could make the grader allocate anything; a compile config names loss
 optimizers); the size of every layer's output and the number of weights are bounded with
 :func:`cnnzoo.summarize` before anything is built, on the input shape the grader chose;
 Keras then deserializes in safe mode with no custom objects, and the weights are set from
-the arrays only when they match the rebuilt model's, one by one. No student code runs here.
+the arrays only when they match the rebuilt model's, one by one. No student code runs here,
+and the graded questions measure a model through :mod:`cnnzoo.grading.measure`, in a
+grader-owned process: a TensorFlow abort, a hang or a memory blow-up costs that case only.
 
 >>> refusal("{}")
 'the model could not be read: it is not a Keras model config'
@@ -51,6 +53,7 @@ _OBJECTS = {  # module -> classes a config may name there
 }
 _DROPPED = ("build_config", "build_input_shape", "compile_config")
 MAX_OUTPUT = 1 << 18  # values one layer may output per example (LeNet-5's largest: 4,704)
+MAX_WORK = 20_000_000  # multiply-accumulates and pooling comparisons per example (LeNet-5: ~420,000)
 
 
 class Refused(ValueError):
@@ -110,6 +113,17 @@ def _bounded(config: dict[str, Any], input_shape: tuple[int, ...]) -> None:
                           f"{MAX_OUTPUT:,}")
     if summary.total > MAX_WEIGHT_VALUES:
         raise Refused(f"the model holds {summary.total:,} parameters, over the grader's {MAX_WEIGHT_VALUES:,}")
+    layers = {layer.get("config", {}).get("name"): layer for layer in _layer_configs(config)}
+    if any(layer.get("class_name") in ("Functional", "Sequential") for layer in layers.values()):
+        raise Refused("the model holds a model inside it: build one Sequential or Functional model of layers")
+    work = summary.macs
+    for row in summary.rows:  # a pooling window's work is not a multiply-accumulate, but it is work
+        pool = layers.get(row.name, {}).get("config", {}).get("pool_size") if "Pool" in row.kind else None
+        if pool is not None:
+            work += math.prod(row.output_shape) * math.prod(pool if isinstance(pool, (list, tuple)) else [pool] * 2)
+    if work > MAX_WORK:
+        raise Refused(f"the model takes {work:,} operations per image, over the grader's {MAX_WORK:,} "
+                      "(LeNet-5 takes about 420,000)")
 
 
 def refusal(config_json: str, input_shape: tuple[int, ...] | None = None) -> str | None:
