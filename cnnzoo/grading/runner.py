@@ -47,22 +47,44 @@ class Reply:
     output: str = ""
 
 
+MARK = b"\x00cnnzoo-reply\x00"  # the child writes it to its output just before each reply
+
+
 class _Output(threading.Thread):
-    """Drain the child's stdout and stderr; keep the first characters of each call's share."""
+    """Drain the child's stdout and stderr; keep the first characters of each call's share.
+
+    The child writes :data:`MARK` to its output before each reply, so :meth:`take` waits
+    until what was printed before a reply has been read, instead of sleeping on a guess (a
+    student who prints the mark only cuts their own output short).
+    """
 
     def __init__(self, stream: Any) -> None:
         super().__init__(daemon=True)
-        self.stream, self.kept, self.lock = stream, [], threading.Lock()
+        self.stream, self.kept, self.marks = stream, [], 0
+        self.changed = threading.Condition()
         self.start()
 
     def run(self) -> None:
+        pending = b""
         for chunk in iter(lambda: self.stream.read1(4096), b""):
-            with self.lock:
+            data = pending + chunk
+            cut = len(data) if data.endswith(MARK) else next(
+                (len(data) - k for k in range(len(MARK) - 1, 0, -1) if data.endswith(MARK[:k])),
+                len(data))  # a mark split across reads waits for its end
+            data, pending = data[:cut], data[cut:]
+            with self.changed:
+                self.marks += data.count(MARK)
                 if sum(map(len, self.kept)) < _OUTPUT_CAP:
-                    self.kept.append(chunk.decode("utf-8", "replace"))
+                    self.kept.append(data.replace(MARK, b"").decode("utf-8", "replace"))
+                self.changed.notify_all()
+        with self.changed:
+            self.marks = 1 << 62  # the stream ended: nothing more will come
+            self.changed.notify_all()
 
-    def take(self) -> str:
-        with self.lock:
+    def take(self, marks: int = 0, wait: float = 0.5) -> str:
+        """What the child printed so far, once ``marks`` replies' marks have been read."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.marks >= marks, timeout=wait)
             text, self.kept = "".join(self.kept), []
         return text if len(text) <= _OUTPUT_CAP else text[:_OUTPUT_CAP] + "\n[output cut]"
 
@@ -108,6 +130,7 @@ class StudentProcess:
         self._replies = rep_r
         self._buffer = bytearray()
         self._output = _Output(self.proc.stdout)
+        self._replies_read = 0
         memory = max(_MEMORY.get(lib, 0) for lib in self.allow)
         hidden = [os.path.realpath(p) for p in sys.path if p and Path(p, "cnnzoo", "__init__.py").is_file()
                   and not Path(p, "numpy").is_dir()]
@@ -214,7 +237,7 @@ class StudentProcess:
         end = self._buffer.index(b"\n")
         line = bytes(self._buffer[:end])
         del self._buffer[:end + 1]
-        output = self._take_output()
+        output = self._take_output(replied=True)
         if self._buffer:  # more than one reply to one command: the child is forging messages
             self.close()
             return Reply("crash", message="your code wrote to the grader's pipe", output=output)
@@ -235,9 +258,15 @@ class StudentProcess:
             return Reply("error", message=f"the answer could not be read ({type(err).__name__})", output=output)
         return Reply("value", value=value, output=output)
 
-    def _take_output(self) -> str:
-        time.sleep(0.005)  # let the drain thread catch up with what was printed before the answer
-        return self._output.take() if self.proc is not None else ""
+    def _take_output(self, replied: bool = False) -> str:
+        """The output printed before this reply (``replied``) or before the process ended."""
+        if self.proc is None:
+            return ""
+        if replied:
+            self._replies_read += 1
+            return self._output.take(self._replies_read)
+        self._output.join(timeout=0.5)
+        return self._output.take()
 
     def close_after_timeout(self) -> None:
         self.close()
