@@ -18,7 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ARITHMETIC = ["mlp_cost", "output_size", "convolution", "pooling", "parameters", "receptive_field",
-              "store_activations"]
+              "store_activations", "local_features", "channels", "backward", "layer_cost"]
+KERAS = ["keras_lenet", "train_lenet", "transfer_head", "visualise"]
 
 
 def _questions(folder: Path) -> Path:
@@ -33,7 +34,7 @@ def _class(folder: Path, students: int) -> None:
     for i in range(students):
         kind, student = kinds[i % len(kinds)], folder / f"s{i:03d}"
         shutil.copytree(ROOT / ("exercises" if kind == "stubs" else "solutions"), student,
-                        ignore=shutil.ignore_patterns("hidden", "keras_lenet.py"))
+                        ignore=shutil.ignore_patterns("hidden", *(f"{m}.py" for m in KERAS)))
         target = student / "output_size.py"
         text = target.read_text()
         if kind == "slip":
