@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnzoo.grading import build_stubs, course, engine, runner, stub_source
+from cnnzoo.grading import build_stubs, course, engine, output, stub_source
 from cnnzoo.grading.stubs import solution_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -758,17 +758,17 @@ def test_cli_exercises_errors_exit_2(tmp_path):
     assert main(["exercises", "grade", str(tmp_path / "missing")]) == 2
 
 
-@pytest.mark.parametrize("split", [0, 1, 5, len(runner.MARK) - 1, len(runner.MARK)])
+@pytest.mark.parametrize("split", [0, 1, 5, len(output.MARK) - 1, len(output.MARK)])
 def test_printed_output_is_matched_to_its_reply_by_the_mark_wherever_reads_split_it(split):
     """The child writes MARK before each reply; the drain counts marks across any split."""
     import io
 
-    stream = b"before\n" + runner.MARK + b"after\n" + runner.MARK
+    stream = b"before\n" + output.MARK + b"after\n" + output.MARK
     chunks = [stream[:7 + split], stream[7 + split:]]
 
     class Reads(io.RawIOBase):
         def read1(self, n):
             return chunks.pop(0) if chunks else b""
 
-    out = runner._Output(Reads())
+    out = output.Output(Reads())
     assert out.take(2, wait=5) == "before\nafter\n" and out.marks >= 2

@@ -166,7 +166,7 @@ def main(commands_fd, replies_fd):
         try:
             sys.stdout.flush()
             sys.stderr.flush()
-            os.write(1, b"\x00cnnzoo-reply\x00")  # runner.MARK: what was printed comes before it
+            os.write(1, b"\x00cnnzoo-reply\x00")  # output.MARK: what was printed comes before it
         except (OSError, ValueError, AttributeError):
             pass
         replies.write(json.dumps(message) + "\n")

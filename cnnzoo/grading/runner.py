@@ -18,20 +18,19 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cnnzoo.grading import wire
+from cnnzoo.grading.output import Output
 from cnnzoo.grading.sandbox import package_roots, read_roots
 
 __all__ = ["Reply", "StudentProcess"]
 
 _CHILD_SOURCE = "\n".join(Path(__file__).with_name(name).read_text(encoding="utf-8")
                           for name in ("sandbox.py", "child.py"))  # confine() first, then the protocol
-_OUTPUT_CAP = 2000
 _PRELOAD_TIMEOUT = 180.0
 _MAX_ANSWER = 16 << 20  # bytes of one encoded answer
 _MEMORY = {"numpy": 2 << 30, "keras": 16 << 30}  # RLIMIT_AS: TensorFlow maps a lot of address space
@@ -45,48 +44,6 @@ class Reply:
     value: Any = None
     message: str = ""
     output: str = ""
-
-
-MARK = b"\x00cnnzoo-reply\x00"  # the child writes it to its output just before each reply
-
-
-class _Output(threading.Thread):
-    """Drain the child's stdout and stderr; keep the first characters of each call's share.
-
-    The child writes :data:`MARK` to its output before each reply, so :meth:`take` waits
-    until what was printed before a reply has been read, instead of sleeping on a guess (a
-    student who prints the mark only cuts their own output short).
-    """
-
-    def __init__(self, stream: Any) -> None:
-        super().__init__(daemon=True)
-        self.stream, self.kept, self.marks = stream, [], 0
-        self.changed = threading.Condition()
-        self.start()
-
-    def run(self) -> None:
-        pending = b""
-        for chunk in iter(lambda: self.stream.read1(4096), b""):
-            data = pending + chunk
-            cut = len(data) if data.endswith(MARK) else next(
-                (len(data) - k for k in range(len(MARK) - 1, 0, -1) if data.endswith(MARK[:k])),
-                len(data))  # a mark split across reads waits for its end
-            data, pending = data[:cut], data[cut:]
-            with self.changed:
-                self.marks += data.count(MARK)
-                if sum(map(len, self.kept)) < _OUTPUT_CAP:
-                    self.kept.append(data.replace(MARK, b"").decode("utf-8", "replace"))
-                self.changed.notify_all()
-        with self.changed:
-            self.marks = 1 << 62  # the stream ended: nothing more will come
-            self.changed.notify_all()
-
-    def take(self, marks: int = 0, wait: float = 0.5) -> str:
-        """What the child printed so far, once ``marks`` replies' marks have been read."""
-        with self.changed:
-            self.changed.wait_for(lambda: self.marks >= marks, timeout=wait)
-            text, self.kept = "".join(self.kept), []
-        return text if len(text) <= _OUTPUT_CAP else text[:_OUTPUT_CAP] + "\n[output cut]"
 
 
 class StudentProcess:
@@ -129,7 +86,7 @@ class StudentProcess:
         self._commands = cmd_w
         self._replies = rep_r
         self._buffer = bytearray()
-        self._output = _Output(self.proc.stdout)
+        self._output = Output(self.proc.stdout)
         self._replies_read = 0
         memory = max(_MEMORY.get(lib, 0) for lib in self.allow)
         hidden = [os.path.realpath(p) for p in sys.path if p and Path(p, "cnnzoo", "__init__.py").is_file()
