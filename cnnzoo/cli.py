@@ -138,11 +138,12 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
         csv_path = course.grade_class(args.path, args.out, questions=args.exercises,
                                       hidden=hidden if os.path.isdir(hidden) else None, timeout=args.timeout,
                                       submission_timeout=args.submission_timeout, workers=args.workers,
-                                      seed=args.seed, force=args.force)
+                                      seed=args.seed, force=args.force, allow_unconfined=args.allow_unconfined)
         print(f"grades written to {csv_path}")
     else:  # autograde: one Gradescope submission
         data = course.autograde(args.path, args.results, questions=args.questions, timeout=args.timeout,
-                                submission_timeout=args.submission_timeout, seed=args.seed)
+                                submission_timeout=args.submission_timeout, seed=args.seed,
+                                allow_unconfined=args.allow_unconfined)
         print(f"{data['score']:g} / {data['max_score']:g} written to {args.results}")
     return 0
 
@@ -254,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", default=None, help="course secret for the cases (default: "
                    "$CNNZOO_COURSE_SECRET, else one kept in the output folder)")
     p.add_argument("--force", action="store_true", help="grade: regrade students already graded")
+    p.add_argument("--allow-unconfined", action="store_true", help="grade even where student code cannot be confined")
     p.set_defaults(func=_cmd_exercises)
 
     p = sub.add_parser("demo", help="the main job: summaries, worked examples, training, figures")
@@ -269,9 +271,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (ValueError, TypeError) as err:
+    except (ValueError, TypeError, RuntimeError) as err:  # RuntimeError: the grader refused or stopped
         print(f"cnnzoo {args.command}: error: {err}", file=sys.stderr)
-        return 2
+        return 2 if not isinstance(err, RuntimeError) else 1
 
 
 if __name__ == "__main__":

@@ -11,8 +11,10 @@ scopes signals and abstract sockets to the process itself (no signal reaches the
 grader); a seccomp filter refuses new processes (``fork``, ``clone`` without
 ``CLONE_THREAD``, ``execve``), ``ptrace``, reading other processes' memory, pidfds and
 namespaces. Both hold for root and cannot be lifted from inside. On top, an audit hook
-(which Python never lets anyone remove) refuses importing the answer key and says why in
-words a student understands.
+(which Python never lets anyone remove) refuses importing the answer key, and any library
+the exercise does not allow (``ALLOW``: the standard library and the allowed libraries
+import; what those import internally keeps working), and says why in words a student
+understands.
 """
 
 import base64
@@ -91,12 +93,52 @@ def _decode(data):
     raise ValueError(f"cannot decode {t}")
 
 
-def _guard(folder, blocked_roots, blocked_modules, kernel_confined=False):
+def _standard_names():
+    """The standard library's top-level names, private ones (``_sysconfigdata_...``) included."""
+    import sysconfig
+
+    names = set(sys.stdlib_module_names) | set(sys.builtin_module_names)
+    paths = sysconfig.get_paths()
+    for folder in (paths["stdlib"], os.path.join(paths["stdlib"], "lib-dynload")):
+        try:
+            names |= {n.split(".")[0] for n in os.listdir(folder) if n not in ("site-packages", "dist-packages")}
+        except OSError:
+            pass
+    return frozenset(names)
+
+
+def _only_reachable(setup):
+    """Libraries outside the allowed ones' reach are not there at all: an optional import
+    inside a library (TensorFlow's of SciPy) then takes its fallback, as it would where that
+    library is not installed (the kernel refuses their files anyway)."""
+    allowed = tuple(setup["allow"])
+    reachable = (_standard_names() | frozenset(allowed) | frozenset(setup["own_modules"])
+                 | frozenset(setup["libraries"]))
+
+    class Unlisted:
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            if name.split(".")[0] not in reachable:
+                raise ModuleNotFoundError(f"No module named {name!r} (not among the libraries this exercise "
+                                          f"allows: {', '.join(allowed)})", name=name)
+            return None
+
+    sys.meta_path.insert(0, Unlisted)
+
+
+def _guard(folder, work, setup):
     """Install the audit hook; its rules are literals held by its closure's tuples."""
+    import sysconfig
+
     real = os.path.realpath
-    folder = real(folder)
-    blocked_roots = tuple(real(p) for p in blocked_roots)
-    blocked_modules = tuple(blocked_modules)
+    folder, work = real(folder), real(work)
+    blocked_roots = tuple(real(p) for p in setup["blocked_roots"])
+    blocked_modules = tuple(setup["blocked_modules"])
+    allowed = tuple(setup["allow"])
+    usable = _standard_names() | frozenset(allowed) | frozenset(setup["own_modules"])
+    stdlib = (real(sysconfig.get_paths()["stdlib"]) + os.sep,)  # platstdlib: a venv's own lib folder
+    sites = tuple(real(p) + os.sep for p in sys.path if p and not real(p).startswith(folder) and
+                  not (real(p) + os.sep).startswith(stdlib))
     me = os.getpid()
     no_write = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
     refused = ("os.fork", "os.forkpty", "os.posix_spawn", "os.spawn", "os.exec", "os.system",
@@ -119,15 +161,26 @@ def _guard(folder, blocked_roots, blocked_modules, kernel_confined=False):
             path = real(os.fsdecode(path))
         except (TypeError, ValueError):
             return
-        if inside(path, folder):  # its own folder, wherever the temporary folders are
+        if inside(path, work) or (not write and inside(path, folder)):  # its own folders
             return
         for root in blocked_roots:
             if inside(path, root):
                 raise PermissionError(f"the grader does not let exercises read {path}")
         if path.startswith("/proc/") and not path.startswith(("/proc/self", f"/proc/{me}/")):
             raise PermissionError(f"the grader does not let exercises read {path}")
-        if write and not (inside(path, folder) or path == "/dev/null"):
+        if write and path != "/dev/null":
             raise PermissionError(f"exercises may only write inside their own folder, not {path}")
+
+    def by_student():
+        """Whether the code asking for an import is the student's: the first frame outside the
+        import machinery and the standard library that is not a library's own file."""
+        frame = sys._getframe(2)
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if not name.startswith("<frozen") and not (name.startswith(stdlib) and not name.startswith(sites)):
+                return not name.startswith(sites)
+            frame = frame.f_back
+        return True
 
     def hook(event, args):
         if event == "import":
@@ -135,9 +188,9 @@ def _guard(folder, blocked_roots, blocked_modules, kernel_confined=False):
             if top in blocked_modules or top.startswith("test_"):
                 raise ImportError(f"the grader does not let exercises import {args[0]}: it holds "
                                   "the answers or the tests; write the computation yourself")
-            if top in process_modules:
-                raise ImportError(f"the grader does not let exercises import {args[0]} on this machine: "
-                                  "it starts processes, which graded code may not")
+            if top not in usable and by_student():
+                raise ImportError(f"this exercise may use {', '.join(allowed)} and Python's standard library, "
+                                  f"not {top}: the grader refuses to import it; write the computation yourself")
         elif event == "open":
             path, mode, flags = args
             write = (mode is not None and any(c in str(mode) for c in "wax+")) or bool((flags or 0) & no_write)
@@ -152,9 +205,6 @@ def _guard(folder, blocked_roots, blocked_modules, kernel_confined=False):
         elif event.startswith(refused):
             raise PermissionError(f"exercises may not use {event}")
 
-    # with seccomp refusing fork and exec, importing subprocess (scipy, asyncio, numpy.testing do)
-    # is harmless; without it, the module that starts processes is refused
-    process_modules = () if kernel_confined else ("_posixsubprocess", "_posixshmem")
     sys.addaudithook(hook)
 
 
@@ -173,8 +223,12 @@ def main(commands_fd, replies_fd):
         replies.flush()
 
     setup = json.loads(commands.readline())
-    folder = os.getcwd()
-    sandbox = confine(folder, setup["read_roots"]) if setup.get("sandbox", True) else "off"
+    folder, work = os.getcwd(), setup["work"]
+    if setup.get("sandbox", True):
+        sandbox = confine(folder, work, setup["read_roots"], setup["disk"], setup.get("skip", ()))
+    else:
+        sandbox = "off"
+        os.chdir(work)
     try:
         import resource
 
@@ -182,6 +236,7 @@ def main(commands_fd, replies_fd):
             resource.setrlimit(getattr(resource, name), (limit, limit))
     except (ImportError, ValueError, OSError):
         pass
+    _only_reachable(setup)
     for lib in setup["preload"]:
         if lib not in _ALLOWED_LIBS:
             continue
@@ -191,7 +246,7 @@ def main(commands_fd, replies_fd):
 
         keras.layers.Dense(1).build((None, 1))  # loads the backend's lazy parts once
     sys.path[:] = [folder] + [p for p in sys.path if p and os.path.realpath(p) not in setup["hidden_paths"]]
-    _guard(folder, setup["blocked_roots"], setup["blocked_modules"], "no seccomp" not in sandbox and sandbox != "off")
+    _guard(folder, work, setup)
     reply(op="ready", sandbox=sandbox)
     module = None
     for line in commands:

