@@ -21,6 +21,7 @@ from typing import Any
 from cnnzoo.grading.dialogue import ask
 from cnnzoo.grading.questions import Credit, Question, ReferenceFailed
 from cnnzoo.grading.runner import StudentProcess
+from cnnzoo.grading.stubs import unanswered
 
 __all__ = ["QuestionResult", "Suite", "load_suite", "load_suites", "grade_module", "grade_submission",
            "case_seed", "summary"]
@@ -113,10 +114,15 @@ def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: 
     results = []
     timed_out: set[str] = set()
     asked: dict[str, Any] = {}  # one call per distinct (function, arguments) in a grading
+    stubbed = unanswered(source)  # the process starts at the first call, if any
     with StudentProcess(suite.module, source, allow=suite.allow, blocked=blocked, timeout=timeout,
                         siblings=siblings, deadline=deadline, require_confinement=require_confinement) as child:
         for q in questions:
             result = QuestionResult(suite.module, q.name, 0.0, q.points, hidden=q.hidden)
+            if q.function in stubbed:  # it raises NotImplementedError first: no process, no cases drawn
+                result.hints.append("not answered yet")
+                results.append(result)
+                continue
             outputs = []
             for number, (args, points) in enumerate(q.plan(random.Random(case_seed(seed, suite.module, q.name))), 1):
                 where = f"case {number} ({q.show_args(args)})"

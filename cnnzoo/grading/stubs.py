@@ -6,9 +6,10 @@ Code between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` becomes a stub; everyth
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
-__all__ = ["stub_source", "build_stubs", "solution_blocks"]
+__all__ = ["stub_source", "build_stubs", "solution_blocks", "unanswered"]
 
 _BEGIN, _END = "# BEGIN SOLUTION", "# END SOLUTION"
 
@@ -63,6 +64,53 @@ def build_stubs(solutions: str | Path = "solutions", exercises: str | Path = "ex
                 target.write_text(text, encoding="utf-8")
     return changed
 
+
+def unanswered(source: str) -> frozenset[str]:
+    """The module's functions that are still stubs: bound once, at the top level, undecorated,
+    whose body is (a docstring and) ``raise NotImplementedError(...)``. Such a function
+    raises before it does anything, so the grader scores its questions 0 without starting
+    the student's process (no Keras import, no reference work). A module that does not
+    parse, or rebinds the name anywhere, has no stubs here: it is graded as usual.
+
+    >>> sorted(unanswered('def f(n):\\n    "Doc."\\n    raise NotImplementedError("f")\\n'
+    ...                   'def g():\\n    return 1\\n'))
+    ['f']
+    >>> unanswered('def f():\\n    raise NotImplementedError\\nf = len\\n')
+    frozenset()
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return frozenset()
+    bound: dict[str, int] = {}
+    for node in ast.walk(tree):  # every binding of a name, anywhere (global statements included)
+        names = []
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names = [node.name]
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names = [node.id]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [(a.asname or a.name).split(".")[0] for a in node.names]
+        elif isinstance(node, ast.Global):
+            names = list(node.names)
+        for name in names:
+            bound[name] = bound.get(name, 0) + 1
+    stubs = set()
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef) or node.decorator_list or bound.get(node.name) != 1:
+            continue
+        body = node.body[1:] if (node.body and isinstance(node.body[0], ast.Expr)
+                                 and isinstance(node.body[0].value, ast.Constant)
+                                 and isinstance(node.body[0].value.value, str)) else node.body
+        if len(body) == 1 and isinstance(body[0], ast.Raise) and _not_implemented(body[0].exc):
+            stubs.add(node.name)
+    return frozenset(stubs)
+
+
+def _not_implemented(exc: ast.expr | None) -> bool:
+    if isinstance(exc, ast.Call) and not exc.keywords:
+        exc = exc.func
+    return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
 
 
 def solution_blocks(solution: str) -> list[str]:
