@@ -34,16 +34,6 @@ def _size_arg(text: str) -> Any:
     return values[0] if len(values) == 1 else tuple(values)
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds; got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive; got {text}")
-    return value
-
-
 def _cmd_summary(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {}
     for key in ("variant", "input_shape", "num_classes"):
@@ -114,37 +104,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
     print(f"{result.model.name}: test accuracy {result.test_accuracy:.2%} on {len(x_test):,} held-out "
           f"{'MNIST digits' if args.data == 'mnist' else 'scikit-learn digits'} after {args.epochs} epochs "
           f"in {result.seconds:.1f} s; curves: {result.figure}")
-    return 0
-
-
-def _cmd_exercises(args: argparse.Namespace) -> int:
-    from cnnzoo.grading import course
-    from cnnzoo.grading.stubs import build_stubs
-
-    if args.action == "build":
-        changed = build_stubs(args.solutions, args.exercises, check_only=args.check)
-        if args.check and changed:
-            print("out of date: " + ", ".join(changed) + " (run: cnnzoo exercises build)", file=sys.stderr)
-            return 1
-        print(("would write " if args.check else "wrote ") + (", ".join(changed) or "nothing: stubs are current"))
-    elif args.path is None:
-        raise ValueError(f"exercises {args.action} needs a PATH (see cnnzoo exercises --help)")
-    elif args.action == "release":
-        paths = course.release(args.path, exercises=args.exercises, solutions=args.solutions,
-                               timeout=args.timeout)
-        print(f"students get {paths['student']}/; upload {paths['autograder']} to Gradescope")
-    elif args.action == "grade":
-        hidden = os.path.join(args.solutions, "hidden")
-        csv_path = course.grade_class(args.path, args.out, questions=args.exercises,
-                                      hidden=hidden if os.path.isdir(hidden) else None, timeout=args.timeout,
-                                      submission_timeout=args.submission_timeout, workers=args.workers,
-                                      seed=args.seed, force=args.force, allow_unconfined=args.allow_unconfined)
-        print(f"grades written to {csv_path}")
-    else:  # autograde: one Gradescope submission
-        data = course.autograde(args.path, args.results, questions=args.questions, timeout=args.timeout,
-                                submission_timeout=args.submission_timeout, seed=args.seed,
-                                allow_unconfined=args.allow_unconfined)
-        print(f"{data['score']:g} / {data['max_score']:g} written to {args.results}")
     return 0
 
 
@@ -235,28 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, default=96)
     p.set_defaults(func=_cmd_transfer_demo)
 
-    p = sub.add_parser("exercises", help="build stubs, release to students, grade a class",
-                       description="build: stubs from solutions/; release OUT: student folder and Gradescope "
-                       "autograder.zip; grade SUBMISSIONS --out OUT: a class into grades.csv; autograde "
-                       "SUBMISSION --results PATH: one submission (Gradescope's run_autograder)")
-    p.add_argument("action", choices=["build", "release", "grade", "autograde"])
-    p.add_argument("path", nargs="?", help="release: output folder; grade: submissions folder; "
-                   "autograde: one submission folder")
-    p.add_argument("--solutions", default="solutions")
-    p.add_argument("--exercises", default="exercises", help="the stubs and their graded test modules")
-    p.add_argument("--check", action="store_true", help="build: only report stubs that are out of date")
-    p.add_argument("--out", default="grades", help="grade: output folder (default: grades)")
-    p.add_argument("--questions", default="questions", help="autograde: folder of graded test modules")
-    p.add_argument("--results", default="results.json", help="autograde: where results.json goes")
-    p.add_argument("--timeout", type=_positive_float, default=5.0, help="seconds per call (default 5)")
-    p.add_argument("--submission-timeout", type=_positive_float, default=300.0,
-                   help="seconds per submission (default 300)")
-    p.add_argument("--workers", type=int, default=2, help="grade: submissions graded at once (default 2)")
-    p.add_argument("--seed", default=None, help="course secret for the cases (default: "
-                   "$CNNZOO_COURSE_SECRET, else one kept in the output folder)")
-    p.add_argument("--force", action="store_true", help="grade: regrade students already graded")
-    p.add_argument("--allow-unconfined", action="store_true", help="grade even where student code cannot be confined")
-    p.set_defaults(func=_cmd_exercises)
+    from cnnzoo.grading.commands import add_parser as add_exercises
+
+    add_exercises(sub)
 
     p = sub.add_parser("demo", help="the main job: summaries, worked examples, training, figures")
     p.add_argument("--out", default="out", help="folder for figures (default: out)")

@@ -679,11 +679,13 @@ def _solution_bodies():
 
 
 def test_release_holds_no_solution_text(released):
-    texts = {p.name: p.read_text() for p in released["student"].iterdir()}
+    texts = {p.name: p.read_text() for p in released["student"].iterdir() if p.suffix != ".whl"}
     with zipfile.ZipFile(released["autograder"]) as zf:
         # the bundle is the grader's (references inside, as Gradescope's are); its library aside,
         # it carries no solution either
-        texts.update({n: zf.read(n).decode() for n in zf.namelist() if not n.startswith("cnnzoo-src/")})
+        texts.update({n: zf.read(n).decode() for n in zf.namelist() if not n.endswith(".whl")})
+    with zipfile.ZipFile(released["wheel"]) as zf:  # the library: no course in it
+        assert not [n for n in zf.namelist() if "course_template" in n or n.startswith(("solutions", "exercises"))]
     for name, lines in _solution_bodies():
         for line in lines:
             leaks = [where for where, text in texts.items() if line in text]
@@ -708,7 +710,7 @@ def test_autograder_bundle_grades_a_submission(released, tmp_path):
         zf.extractall(tmp_path / "source")
         assert {"setup.sh", "run_autograder"} <= set(zf.namelist())
     run = (tmp_path / "source" / "run_autograder").read_text()
-    assert "cnnzoo exercises autograde /autograder/submission" in run
+    assert 'exercises autograde "$ROOT/submission"' in run and "AUTOGRADER_ROOT:-/autograder" in run
     for name, folder, full in (("good", ROOT / "solutions", True), ("stubs", ROOT / "exercises", False)):
         data = course.autograde(folder, tmp_path / f"{name}.json", questions=tmp_path / "source" / "questions",
                                 timeout=10)

@@ -234,24 +234,38 @@ def _stored_secret(out: Path) -> str:
 
 def autograde(submission: str | Path, results: str | Path, *, questions: str | Path,
               timeout: float = 5.0, submission_timeout: float | None = 600.0, seed: str | None = None,
+              secret_file: str | Path | None = None, metadata: str | Path | None = None,
               allow_unconfined: bool = False) -> dict:
-    """Grade one submission folder (Gradescope's ``/autograder/submission``) into ``results``;
-    refuses (``RuntimeError``) where student code cannot be confined, unless ``allow_unconfined``."""
+    """Grade one submission folder (Gradescope's ``/autograder/submission``) into ``results``.
+
+    With ``secret_file`` (the bundle's course secret) the cases come from it, the submitters'
+    ids in ``metadata`` and their files: a regrade draws the same ones. The top-level output
+    explains an upload the grader could not use (see :func:`cnnzoo.grading.gradescope.read_upload`).
+    Refuses (``RuntimeError``) where student code cannot be confined, unless ``allow_unconfined``.
+    """
+    from cnnzoo.grading import gradescope
+
+    start = time.monotonic()
     questions = Path(questions)
     hidden = questions / "hidden" if (questions / "hidden").is_dir() else None
     suites = engine.load_suites(questions, hidden)
     note = integrity.require_confinement(allow_unconfined)
     integrity.preload(keras=any("keras" in s.allow for s in suites))
     manifest = integrity.Manifest([_PACKAGE, questions])
+    deadline = _start(submission_timeout)  # reading the upload counts against its time
+    sources, notes = gradescope.read_upload(submission, [s.module for s in suites], deadline=deadline)
+    if seed is None and secret_file is not None:
+        seed = student_seed(gradescope.read_secret(secret_file), gradescope.student_id(metadata), sources)
     run_seed = seed or secrets.token_hex(8)
-    deadline = _start(submission_timeout)
-    sources, problem = _read(Path(submission), [s.module for s in suites], deadline)
     if note == integrity.UNCONFINED_NOTE:
-        problem = "; ".join(p for p in (note, problem) if p)
-    blocked = (str(questions.resolve()), str(Path(results).resolve().parent))
+        notes.insert(0, note)
+    blocked = (str(questions.resolve()), str(Path(results).resolve().parent),
+               *([str(Path(secret_file).resolve())] if secret_file is not None else []))
     graded = engine.grade_submission(suites, dict(sources), seed=run_seed, timeout=timeout, deadline=deadline,
                                      blocked=blocked, require_confinement=note != integrity.UNCONFINED_NOTE)
-    manifest.verify()
-    data = report.gradescope(graded, run_seed, problem)
+    manifest.verify()  # before the report is written
+    data = report.gradescope(graded, run_seed)
+    data["output"] = "\n".join([*notes, data["output"]])
+    data["execution_time"] = max(1, round(time.monotonic() - start))
     report.write_json(results, data)
     return data

@@ -1,51 +1,127 @@
 """``cnnzoo exercises release``: what students get, and the grader's bundle for Gradescope.
 
 ``OUT/student/`` holds the stubs, the public test modules, the conftest that loads the
-grader, and a README; no solution, no hidden question. ``OUT/autograder.zip`` holds
-Gradescope's ``setup.sh`` and ``run_autograder``, the questions (hidden ones included) and
-cnnzoo's source to install; it grades ``/autograder/submission`` with the same engine.
+grader, the wheel of the cnnzoo that grades (:mod:`cnnzoo.grading.wheel`) and a README whose
+install lines use it; no solution, no hidden question. ``OUT/autograder.zip`` holds
+Gradescope's ``setup.sh`` and ``run_autograder`` (:mod:`cnnzoo.grading.gradescope`), the same
+wheel, the questions (hidden ones included) and the course secret that draws each student's
+cases (kept in ``OUT/.secret``, so a new release of the same course draws the same ones).
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 
 from cnnzoo.grading import engine
+from cnnzoo.grading.coursefolder import find_course
+from cnnzoo.grading.report import write_atomic
 from cnnzoo.grading.stubs import build_stubs
 
-__all__ = ["release"]
-
-_PACKAGE = Path(__file__).resolve().parents[1]
-
-_SETUP = """#!/usr/bin/env bash
-# Gradescope runs this once when it builds the autograder image.
-set -euo pipefail
-cd /autograder/source
-python3 -m pip install --quiet ./cnnzoo-src
-"""
-
-_RUN = """#!/usr/bin/env bash
-# Gradescope runs this for each submission; the grade goes to results/results.json.
-set -uo pipefail
-mkdir -p /autograder/results
-cnnzoo exercises autograde /autograder/submission --questions /autograder/source/questions \\
-    --results /autograder/results/results.json --timeout {timeout:g} --submission-timeout {total:g}
-"""
+__all__ = ["release", "student_readme"]
 
 _STUDENT_README = """# Exercises
 
-Open each module, replace every `raise NotImplementedError(...)` with your answer, then run
+## Install the checker (once)
 
-    pytest .
+In a terminal, in this folder (best inside a virtual environment: `python3 -m venv .venv`,
+then `source .venv/bin/activate`, or `.venv\\Scripts\\activate` on Windows), run the first
+line for the NumPy modules, or the second for every module ({keras_modules} need Keras):
 
-from this folder to see your score, question by question, with hints. Your functions are
-called on fresh random inputs each run, in a separate process with a time limit of a few
-seconds per call: return plain values (numbers, tuples, lists, NumPy arrays, and in
-keras_lenet a keras.Model). NumPy is allowed everywhere; cnnzoo's own answers are not.
+```bash
+pip install "./{wheel}"
+pip install "./{wheel}[keras]"
+```
+
+The first installs the checker with NumPy and pytest; the second adds TensorFlow and Keras
+(about 2 GB). The wheel is the very cnnzoo that grades your work.
+
+## Check your answers
+
+Open each module, replace every `raise NotImplementedError(...)` with your answer, then run,
+in this folder:
+
+```bash
+pytest .
+```
+
+It prints your score, question by question, with hints (untouched modules score 0 at once).
+Your functions are called on fresh random inputs each run, in a separate process with a
+time limit of a few seconds per call: return plain values (numbers, tuples, lists, NumPy
+arrays, and in the Keras modules a keras.Model). NumPy is allowed everywhere; cnnzoo's own
+answers are not.
 """
+
+
+def student_readme(wheel: str, keras_modules: list[str]) -> str:
+    """The student folder's README: the install lines for ``wheel``, then the check."""
+    named = ", ".join(keras_modules) if keras_modules else "no module here"
+    return _STUDENT_README.format(wheel=wheel, keras_modules=named)
+
+
+def _course_secret(out: Path, secret: str | None) -> str:
+    secret = secret or os.environ.get("CNNZOO_COURSE_SECRET")
+    if secret is not None:
+        if not isinstance(secret, str) or not secret.strip():
+            raise ValueError(f"the course secret must be a non-empty string; got {secret!r}")
+        return secret.strip()
+    path = out / ".secret"
+    if path.is_file() and path.read_text(encoding="utf-8").strip():
+        return path.read_text(encoding="utf-8").strip()
+    value = secrets.token_hex(16)
+    write_atomic(path, value + "\n")
+    return value
+
+
+def release(out: str | Path, *, course: str | Path | None = None, exercises: str | Path | None = None,
+            solutions: str | Path | None = None, timeout: float = 5.0, submission_timeout: float = 600.0,
+            secret: str | None = None) -> dict[str, Path]:
+    """Write ``OUT/student/`` and ``OUT/autograder.zip`` for the course in ``course`` (default:
+    the current folder); return their paths and the wheel's."""
+    from cnnzoo.grading import gradescope
+    from cnnzoo.grading.wheel import student_wheel
+
+    found = find_course(course, exercises=exercises, solutions=solutions)
+    stale = build_stubs(found.solutions, found.exercises, check_only=True)
+    if stale:
+        raise ValueError(f"stubs are out of date with {found.solutions}: {', '.join(stale)} "
+                         "(run: cnnzoo exercises build)")
+    suites = engine.load_suites(found.exercises)
+    keras_modules = [s.module for s in suites if "keras" in s.allow]
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    course_secret = _course_secret(out, secret)
+    with tempfile.TemporaryDirectory(prefix=".release-", dir=out) as tmp:
+        wheel = student_wheel(tmp)
+        staged = Path(tmp, "student")
+        for suite in suites:
+            _copy(found.exercises / f"{suite.module}.py", staged / f"{suite.module}.py")
+            _copy(Path(suite.path), staged / Path(suite.path).name)
+        _copy(found.exercises / "conftest.py", staged / "conftest.py")
+        _copy(wheel, staged / wheel.name)
+        (staged / "README.md").write_text(student_readme(wheel.name, keras_modules), encoding="utf-8")
+        student = out / "student"
+        if student.exists():
+            shutil.rmtree(student)
+        os.replace(staged, student)
+
+        bundle = out / "autograder.zip"
+        packing = Path(tmp, "autograder.zip")
+        with zipfile.ZipFile(packing, "w", zipfile.ZIP_DEFLATED) as zf:
+            _add(zf, "setup.sh", gradescope.setup_script(wheel.name, bool(keras_modules)), executable=True)
+            _add(zf, "run_autograder", gradescope.run_script(timeout, submission_timeout), executable=True)
+            _add(zf, gradescope.SECRET, course_secret + "\n")
+            zf.write(wheel, wheel.name)
+            for suite in suites:
+                zf.write(suite.path, f"questions/{Path(suite.path).name}")
+            for hidden in sorted(found.hidden.glob("test_*.py")) if found.hidden else []:
+                zf.write(hidden, f"questions/hidden/{hidden.name}")
+        os.replace(packing, bundle)
+    return {"student": student, "autograder": bundle, "wheel": student / wheel.name}
 
 
 def _copy(src: Path, dst: Path) -> None:
@@ -53,44 +129,8 @@ def _copy(src: Path, dst: Path) -> None:
     shutil.copyfile(src, dst)
 
 
-def release(out: str | Path, *, exercises: str | Path = "exercises", solutions: str | Path = "solutions",
-            timeout: float = 5.0, submission_timeout: float = 600.0) -> dict[str, Path]:
-    """Write ``OUT/student/`` and ``OUT/autograder.zip``; return their paths."""
-    exercises, solutions, out = Path(exercises), Path(solutions), Path(out)
-    stale = build_stubs(solutions, exercises, check_only=True)
-    if stale:
-        raise ValueError(f"stubs are out of date with {solutions}: {', '.join(stale)} "
-                         "(run: cnnzoo exercises build)")
-    suites = engine.load_suites(exercises)
-    student = out / "student"
-    if student.exists():
-        shutil.rmtree(student)
-    for suite in suites:
-        _copy(exercises / f"{suite.module}.py", student / f"{suite.module}.py")
-        _copy(Path(suite.path), student / Path(suite.path).name)
-    _copy(exercises / "conftest.py", student / "conftest.py")
-    (student / "README.md").write_text(_STUDENT_README, encoding="utf-8")
-
-    bundle = out / "autograder.zip"
-    tmp = bundle.with_suffix(".zip.tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        _add(zf, "setup.sh", _SETUP)
-        _add(zf, "run_autograder", _RUN.format(timeout=timeout, total=submission_timeout))
-        for suite in suites:
-            zf.write(suite.path, f"questions/{Path(suite.path).name}")
-        for hidden in sorted((solutions / "hidden").glob("test_*.py")):
-            zf.write(hidden, f"questions/hidden/{hidden.name}")
-        root = _PACKAGE.parent
-        for name in ("setup.cfg", "pyproject.toml", "README.md"):
-            if (root / name).is_file():
-                zf.write(root / name, f"cnnzoo-src/{name}")
-        for path in sorted(_PACKAGE.rglob("*.py")):
-            zf.write(path, f"cnnzoo-src/cnnzoo/{path.relative_to(_PACKAGE)}")
-    os.replace(tmp, bundle)
-    return {"student": student, "autograder": bundle}
-
-
-def _add(zf: zipfile.ZipFile, name: str, text: str) -> None:
+def _add(zf: zipfile.ZipFile, name: str, text: str, executable: bool = False) -> None:
     info = zipfile.ZipInfo(name)
-    info.external_attr = 0o755 << 16  # executable, as Gradescope expects
+    info.external_attr = (0o755 if executable else 0o600) << 16  # scripts executable, as Gradescope expects
+    info.compress_type = zipfile.ZIP_DEFLATED
     zf.writestr(info, text)
