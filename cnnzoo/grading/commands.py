@@ -38,7 +38,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.path is None:
             raise ValueError("exercises autograde needs the SUBMISSION folder")
         data = course.autograde(args.path, args.results, questions=args.questions, timeout=args.timeout,
-                                submission_timeout=args.submission_timeout, seed=args.seed,
+                                submission_timeout=args.submission_timeout or 300.0, seed=args.seed,
                                 secret_file=args.secret_file, metadata=args.metadata,
                                 allow_unconfined=args.allow_unconfined)
         print(f"{data['score']:g} / {data['max_score']:g} written to {args.results}")
@@ -54,12 +54,13 @@ def _run(args: argparse.Namespace) -> int:
         raise ValueError(f"exercises {args.action} needs a PATH (see cnnzoo exercises --help)")
     elif args.action == "release":
         paths = course.release(args.path, exercises=found.exercises, solutions=found.solutions,
-                               timeout=args.timeout, secret=args.seed)
+                               timeout=args.timeout, submission_timeout=args.submission_timeout or 600.0,
+                               secret=args.seed)
         print(f"students get {paths['student']}/ (with {paths['wheel'].name}); "
               f"upload {paths['autograder']} to Gradescope")
     else:  # grade a class
         csv_path = course.grade_class(args.path, args.out, questions=found.exercises, hidden=found.hidden,
-                                      timeout=args.timeout, submission_timeout=args.submission_timeout,
+                                      timeout=args.timeout, submission_timeout=args.submission_timeout or 300.0,
                                       workers=args.workers, seed=args.seed, force=args.force,
                                       allow_unconfined=args.allow_unconfined)
         print(f"grades written to {csv_path}")
@@ -88,8 +89,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--secret-file", default=None, help="autograde: the course secret (in the bundle)")
     p.add_argument("--metadata", default=None, help="autograde: Gradescope's submission_metadata.json")
     p.add_argument("--timeout", type=_positive_float, default=5.0, help="seconds per call (default 5)")
-    p.add_argument("--submission-timeout", type=_positive_float, default=300.0,
-                   help="seconds per submission (default 300)")
+    p.add_argument("--submission-timeout", type=_positive_float, default=None,
+                   help="seconds per submission (default 300; in a Gradescope release 600)")
     p.add_argument("--workers", type=int, default=2, help="grade: submissions graded at once (default 2)")
     p.add_argument("--seed", default=None, help="course secret for the cases (default: "
                    "$CNNZOO_COURSE_SECRET, else one kept in the output folder)")
