@@ -6,12 +6,22 @@
    import), graded with ``cnnzoo exercises grade``'s engine on 2 workers.
 
 Usage: python benchmarks/grading_speed.py [--students 200]
+       python benchmarks/grading_speed.py --students 35 --against OTHER_TREE [--rounds 2]
+
+``--against`` measures this tree and another checkout (an earlier commit, say) side by side,
+alternating, each in a fresh process with that tree first on ``PYTHONPATH``, and prints the
+medians and their ratio: a loaded machine slows both alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -46,10 +56,30 @@ def _class(folder: Path, students: int) -> None:
         target.write_text(text)
 
 
+def _compare(tree: str, students: int, rounds: int) -> None:
+    """This tree and ``tree``, alternating, each measured in a fresh process."""
+    found: dict[str, dict[str, list[float]]] = {"this": {}, "other": {}}
+    for _ in range(rounds):
+        for name, path in (("this", str(ROOT)), ("other", tree)):
+            env = {**os.environ, "PYTHONPATH": path}
+            run = subprocess.run([sys.executable, __file__, "--students", str(students), "--json"], env=env,
+                                 capture_output=True, text=True, check=True)
+            for key, value in json.loads(run.stdout.splitlines()[-1]).items():
+                found[name].setdefault(key, []).append(value)
+    for key in found["this"]:
+        mine, theirs = statistics.median(found["this"][key]), statistics.median(found["other"][key])
+        print(f"{key}: this tree {mine:.2f} s, {tree} {theirs:.2f} s, ratio {mine / theirs:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=200)
+    parser.add_argument("--against", help="another checkout to measure side by side")
+    parser.add_argument("--rounds", type=int, default=2, help="with --against: measurements of each (median)")
+    parser.add_argument("--json", action="store_true", help="print the seconds as one JSON line")
     args = parser.parse_args()
+    if args.against:
+        return _compare(args.against, args.students, args.rounds)
     from cnnzoo.grading import course, engine
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,6 +113,8 @@ def main() -> None:
         whole = time.perf_counter() - start
         print(f"a class of {args.students} submissions (3/7 honest, stubs, a slip, a hanging function, "
               f"a crash), 2 workers: {whole:.0f} s ({whole / args.students:.2f} s per student)")
+        if args.json:
+            print(json.dumps({"one submission": one, "all functions hanging": hang, "class": whole}))
 
 
 if __name__ == "__main__":

@@ -1,20 +1,15 @@
 """The student side of the grading boundary: one process per student module.
 
-The grader runs this file's text with ``python -I -c`` in an empty temporary folder; it
-imports nothing from cnnzoo. Commands arrive as JSON lines on one pipe, answers leave on
-another as plain data (see :mod:`cnnzoo.grading.wire`).
+The grader runs this file's text with ``python -I -c`` in a temporary folder holding the
+student's modules; it imports nothing from cnnzoo. Commands arrive as JSON lines on one
+pipe, answers leave on another as plain data (see :mod:`cnnzoo.grading.wire`).
 
-Confinement, where the kernel offers it (Linux 5.13+), comes first, before any library
-is imported: Landlock lets the process read only the Python installation and the
-libraries' folders and write only its own folder, refuses every TCP connection, and
-scopes signals and abstract sockets to the process itself (no signal reaches the
-grader); a seccomp filter refuses new processes (``fork``, ``clone`` without
-``CLONE_THREAD``, ``execve``), ``ptrace``, reading other processes' memory, pidfds and
-namespaces. Both hold for root and cannot be lifted from inside. On top, an audit hook
-(which Python never lets anyone remove) refuses importing the answer key, and any library
-the exercise does not allow (``ALLOW``: the standard library and the allowed libraries
-import; what those import internally keeps working), and says why in words a student
-understands.
+Confinement (:mod:`cnnzoo.grading.sandbox`, run first, before any library is imported)
+holds the process from the kernel. On top, an import finder makes every library outside
+the allowed ones' reach absent, and an audit hook (which Python never lets anyone remove)
+refuses importing the answer key, the student's own import of a library the exercise does
+not allow (``ALLOW``; what the allowed libraries import internally keeps working), new
+processes and writes outside the work folder, and says why in words a student understands.
 """
 
 import base64
@@ -272,4 +267,10 @@ def main(commands_fd, replies_fd):
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]))
+    if sys.argv[1] == "portable":  # commands on stdin, replies on the first stdout; prints go to stderr
+        commands_fd, replies_fd = os.dup(0), os.dup(1)
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        os.dup2(2, 1)
+        main(commands_fd, replies_fd)
+    else:
+        main(int(sys.argv[1]), int(sys.argv[2]))

@@ -64,7 +64,7 @@ class Student:
         if folder is None or not isinstance(name, str) or name in ("", ".", "..") or "/" in name or "\0" in name:
             return None
         try:
-            fd = os.open(os.path.join(folder, name), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            fd = os.open(os.path.join(folder, name), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
         except OSError:
             return None
         try:

@@ -29,14 +29,18 @@ _LOCAL = threading.local()
 def _serve(conn: Any, memory: int) -> None:
     """The worker: rebuild, predict, answer; forever (runs in its own process)."""
     import os
-    import resource
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     quiet = os.open(os.devnull, os.O_WRONLY)
     os.dup2(quiet, 1)
     os.dup2(quiet, 2)  # TensorFlow's start-up lines are not the grader's report
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except ImportError:  # Windows: the wall-clock limit still holds
+        pass
     from cnnzoo.grading.rebuild import accuracy, rebuild
 
     while True:

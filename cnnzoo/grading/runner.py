@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,6 +25,7 @@ from cnnzoo.grading.boundary import GraderError, Reply, Unconfined, child_setup,
 from cnnzoo.grading.limits import DiskWatch, MemoryCgroup, cpu_seconds, remove_tree
 from cnnzoo.grading.output import Output
 from cnnzoo.grading.roots import ALWAYS_ALLOWED, package_roots
+from cnnzoo.grading.transport import pipes, portable
 
 __all__ = ["Reply", "StudentProcess", "GraderError", "Unconfined", "confined"]
 
@@ -68,25 +67,17 @@ class StudentProcess:
         except OSError as err:
             self.close()
             raise GraderError(f"could not prepare a folder for {self.module}.py: {err}") from err
-        cmd_r, cmd_w = os.pipe()
-        rep_r, rep_w = os.pipe()
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.work, "LANG": "C.UTF-8",
                "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "tensorflow"),
                "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-u", "-c", _CHILD_SOURCE, str(cmd_r), str(rep_w)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            pass_fds=(cmd_r, rep_w), cwd=self.folder, env=env, start_new_session=True)
-        os.close(cmd_r)
-        os.close(rep_w)
-        os.set_blocking(cmd_w, False)  # a child that stops reading cannot block the grader
-        self._commands = cmd_w
-        self._replies = rep_r
+        self._pipes = pipes(_CHILD_SOURCE, self.folder, env)
+        self.proc = self._pipes.proc
         self._buffer = bytearray()
-        self._output = Output(self.proc.stdout)
+        self._output = Output(self._pipes.output)
         self._replies_read = 0
         self._disk = DiskWatch(self.work, boundary.DISK_BUDGET, boundary.DISK_WATCH)
         setup, memory = child_setup(self.module, self.allow, list(self.siblings), self.blocked, self.work)
+        setup["sandbox"] = not portable()
         self._cgroup = MemoryCgroup(memory)
         held = self._cgroup.add(self.proc.pid)  # before the child reads its setup: nothing of it has run
         self._send(setup)
@@ -135,15 +126,11 @@ class StudentProcess:
     def close(self) -> None:
         """Kill the child's process group, remove its memory cgroup and its folder."""
         if self.proc is not None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            self._pipes.kill()
             self.proc.wait()
-            os.close(self._commands)
-            os.close(self._replies)
+            self._pipes.close()
             self._output.join(timeout=1)
-            self.proc.stdout.close()  # type: ignore[union-attr]
+            self._pipes.output.close()  # type: ignore[union-attr]
             self.proc = None
         if self._cgroup is not None:
             self._cgroup.close()
@@ -162,22 +149,12 @@ class StudentProcess:
     def _send(self, message: dict[str, Any], timeout: float = 10.0) -> bool:
         """Write one command; ``False`` (the child is killed) when it does not take it in time,
         or when it already sent something nobody asked for."""
-        if self._buffer or select.select([self._replies], [], [], 0)[0]:
+        if self._buffer or self._pipes.pending():
             self.close()  # a reply before the command: a forged message
             return False
-        data, deadline = (json.dumps(message) + "\n").encode(), time.monotonic() + timeout
-        while data:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([], [self._commands], [], left)[1]:
-                self.close()
-                return False
-            try:
-                data = data[os.write(self._commands, data):]
-            except BlockingIOError:
-                continue
-            except OSError:
-                self.close()
-                return False
+        if not self._pipes.write((json.dumps(message) + "\n").encode(), timeout):
+            self.close()
+            return False
         return True
 
     def _receive(self, timeout: float) -> Reply:
@@ -197,9 +174,8 @@ class StudentProcess:
             if disk:
                 self.close()
                 return Reply("error", message=f"{disk}; it was stopped", output="")
-            ready, _, _ = select.select([self._replies], [], [], min(left, 0.2))
-            if ready:
-                chunk = os.read(self._replies, 1 << 20)
+            chunk = self._pipes.read(min(left, 0.2))
+            if chunk is not None:
                 if not chunk:
                     return self._crashed()
                 self._buffer += chunk
