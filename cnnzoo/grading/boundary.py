@@ -70,5 +70,5 @@ def child_setup(module: str, allow: tuple[str, ...], siblings: list[str], blocke
              "allow": list(allow), "own_modules": [module, *siblings], "libraries": sorted(library_names(allow)),
              "hidden_paths": hidden, "read_roots": roots, "work": work, "disk": DISK_BUDGET,
              "rlimits": {"RLIMIT_AS": max(ADDRESS_SPACE[lib] for lib in libraries), "RLIMIT_FSIZE": 64 << 20,
-                         "RLIMIT_CORE": 0}}
+                         "RLIMIT_CORE": 0, "RLIMIT_NOFILE": 1024}}  # descriptors: pipes hold kernel memory
     return setup, max(RESIDENT[lib] for lib in libraries) + DISK_BUDGET
