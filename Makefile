@@ -25,7 +25,7 @@ lint: $(VENV)/.cnnzoo-backends
 
 test: lint
 	$(BIN)/python -m pytest -q tests cnnzoo --doctest-modules
-	$(BIN)/python -m pytest -q exercises --against solutions --instructor
+	$(BIN)/python -m pytest -q exercises --grade-against solutions --grade-instructor
 	$(BIN)/cnnzoo exercises build --check
 
 bench: $(STAMP)

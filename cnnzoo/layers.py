@@ -15,7 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import keras
+try:
+    import keras
+except ModuleNotFoundError as _err:  # Keras is the [keras] extra
+    from cnnzoo.extras import explain
+
+    raise (explain(_err, "cnnzoo.layers") or _err) from None
 import numpy as np
 from keras import ops
 

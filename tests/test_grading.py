@@ -44,7 +44,7 @@ def pytest_run(*args, cwd=ROOT, timeout=300):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     out = {}
-    for name, extra in (("solutions", ["--against", "solutions"]), ("stubs", [])):
+    for name, extra in (("solutions", ["--grade-against", "solutions"]), ("stubs", [])):
         report = tmp_path_factory.mktemp(name) / "results.json"
         run = pytest_run("exercises", "--grade-json", str(report), *extra)
         assert report.exists(), run.stdout[-3000:] + run.stderr[-3000:]
@@ -83,7 +83,7 @@ def test_report_is_gradescope_shaped_and_names_hold_no_answers(graded):
 @pytest.mark.slow
 def test_hidden_questions_only_for_the_instructor(tmp_path):
     report = tmp_path / "r.json"
-    run = pytest_run("exercises/test_output_size.py", "--against", "solutions", "--instructor",
+    run = pytest_run("exercises/test_output_size.py", "--grade-against", "solutions", "--grade-instructor",
                      "--grade-json", str(report))
     tests = {t["name"]: t for t in json.loads(report.read_text())["tests"]}
     hidden = tests["output_size: strided_output (large inputs)"]
@@ -524,7 +524,7 @@ def test_honest_work_is_not_penalised_by_where_things_are(tmp_path):
                                        "import matplotlib.pyplot as plt\nfrom output_size import strided_output\n" + text)
     report_path = Path("/tmp") / f"cnnzoo-report-{tmp_path.name}.json"
     try:
-        pytest_run("exercises/test_pooling.py", "exercises/test_output_size.py", "--against", str(folder),
+        pytest_run("exercises/test_pooling.py", "exercises/test_output_size.py", "--grade-against", str(folder),
                    "--grade-json", str(report_path))
         data = json.loads(report_path.read_text())
         assert data["score"] == data["max_score"], [t["output"] for t in data["tests"] if t["score"] < t["max_score"]]
@@ -651,7 +651,7 @@ def test_atexit_and_fake_report_cannot_change_the_grade(tmp_path):
         "atexit.register(write)\n"
         "try:\n    write()\nexcept Exception:\n    pass\n")
     (folder / "conftest.py").write_text("import json\n")  # ignored: the test modules are the instructor's
-    run = pytest_run("exercises", "--against", str(folder), "--grade-json", str(report))
+    run = pytest_run("exercises", "--grade-against", str(folder), "--grade-json", str(report))
     data = json.loads(report.read_text())
     assert data["score"] == 0 and data["max_score"] > 50, run.stdout[-2000:]
 

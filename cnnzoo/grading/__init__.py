@@ -10,7 +10,24 @@
 - :mod:`~cnnzoo.grading.stubs`: stubs from the solutions (``cnnzoo exercises build``).
 """
 
-from cnnzoo.grading.questions import Credit, Question, same
-from cnnzoo.grading.stubs import build_stubs, stub_source
+from typing import Any
+
+# Served on first use: ``pytest`` loads :mod:`~cnnzoo.grading.plugin` in every run, and
+# importing it must not load the grader.
+_FROM = {"Credit": "cnnzoo.grading.questions", "Question": "cnnzoo.grading.questions",
+         "same": "cnnzoo.grading.questions", "build_stubs": "cnnzoo.grading.stubs",
+         "stub_source": "cnnzoo.grading.stubs"}
 
 __all__ = ["Credit", "Question", "same", "build_stubs", "stub_source"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM:
+        import importlib
+
+        return getattr(importlib.import_module(_FROM[name]), name)
+    raise AttributeError(f"module 'cnnzoo.grading' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_FROM))

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from cnnzoo.extras import EXTRAS, message, missing
 from cnnzoo.grading.dialogue import ask
 from cnnzoo.grading.questions import Credit, Question, ReferenceFailed
 from cnnzoo.grading.runner import StudentProcess
@@ -109,6 +110,9 @@ def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: 
     student process that Landlock and seccomp do not both confine raises
     :class:`~cnnzoo.grading.runner.Unconfined` instead of being graded."""
     questions = list(suite.questions if questions is None else questions)
+    absent = missing(lib for lib in suite.allow if lib in EXTRAS)
+    if absent:  # this environment's fault, not the student's: say what to install
+        return _zero(suite, questions, message(absent, "this exercise"))
     if source is None:
         return _zero(suite, questions, f"{suite.module}.py was not found in the submission")
     results = []

@@ -12,7 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-import keras
+try:
+    import keras
+except ModuleNotFoundError as _err:  # Keras is the [keras] extra
+    from cnnzoo.extras import explain
+
+    raise (explain(_err, "cnnzoo.transfer") or _err) from None
 import numpy as np
 
 from cnnzoo import weights as zoo_weights
