@@ -1,4 +1,4 @@
-"""Hidden questions for output_size.py: graded with --instructor and on Gradescope, never released."""
+"""Hidden questions for output_size.py: graded with --grade-instructor and on Gradescope, never released."""
 
 from cnnzoo import arithmetic as ar
 from cnnzoo.grading import Question
