@@ -8,6 +8,7 @@
 - :mod:`~cnnzoo.grading.plugin`: ``pytest exercises/``.
 - :mod:`~cnnzoo.grading.course`: ``cnnzoo exercises release`` and ``grade``.
 - :mod:`~cnnzoo.grading.stubs`: stubs from the solutions (``cnnzoo exercises build``).
+- :func:`check` (:mod:`~cnnzoo.grading.kernel`): ``check("output_size")`` in a notebook.
 """
 
 from typing import Any
@@ -16,9 +17,9 @@ from typing import Any
 # importing it must not load the grader.
 _FROM = {"Credit": "cnnzoo.grading.questions", "Question": "cnnzoo.grading.questions",
          "same": "cnnzoo.grading.questions", "build_stubs": "cnnzoo.grading.stubs",
-         "stub_source": "cnnzoo.grading.stubs"}
+         "stub_source": "cnnzoo.grading.stubs", "check": "cnnzoo.grading.kernel"}
 
-__all__ = ["Credit", "Question", "same", "build_stubs", "stub_source"]
+__all__ = ["Credit", "Question", "same", "build_stubs", "stub_source", "check"]
 
 
 def __getattr__(name: str) -> Any:

@@ -26,6 +26,7 @@ def _run(args: argparse.Namespace) -> int:
     from cnnzoo.grading import course
     from cnnzoo.grading.coursefolder import find_course, init_course
     from cnnzoo.grading.stubs import build_stubs
+    from cnnzoo.grading.studentnb import build_notebooks
 
     if args.action == "init":
         if args.path is None:
@@ -45,7 +46,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     found = find_course(args.course, exercises=args.exercises, solutions=args.solutions)
     if args.action == "build":
-        changed = build_stubs(found.solutions, found.exercises, check_only=args.check)
+        changed = build_stubs(found.solutions, found.exercises, check_only=args.check) + \
+            build_notebooks(found.solutions, found.exercises, check_only=args.check)
         if args.check and changed:
             print("out of date: " + ", ".join(changed) + " (run: cnnzoo exercises build)", file=sys.stderr)
             return 1
@@ -55,7 +57,7 @@ def _run(args: argparse.Namespace) -> int:
     elif args.action == "release":
         paths = course.release(args.path, exercises=found.exercises, solutions=found.solutions,
                                timeout=args.timeout, submission_timeout=args.submission_timeout or 600.0,
-                               secret=args.seed)
+                               secret=args.seed, notebooks=args.notebooks)
         print(f"students get {paths['student']}/ (with {paths['wheel'].name}); "
               f"upload {paths['autograder']} to Gradescope")
     else:  # grade a class
@@ -69,8 +71,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("exercises", help="start a course, build stubs, release to students, grade a class",
-                       description="init COURSE: a course folder from the stock exercises; build: stubs from "
-                       "solutions/; release OUT: student folder (with cnnzoo's wheel) and Gradescope "
+                       description="init COURSE: a course folder from the stock exercises; build: stubs and "
+                       "notebooks from solutions/; release OUT: student folder (with cnnzoo's wheel) and Gradescope "
                        "autograder.zip; grade SUBMISSIONS --out OUT: a class into grades.csv; autograde "
                        "SUBMISSION --results PATH: one submission (Gradescope's run_autograder). build, release "
                        "and grade work on --course (default: the current folder).")
@@ -83,6 +85,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--exercises", default=None, help="the stubs and their graded test modules "
                    "(default: COURSE/exercises)")
     p.add_argument("--check", action="store_true", help="build: only report stubs that are out of date")
+    p.add_argument("--notebooks", choices=["modules", "notebooks", "both"], default="both",
+                   help="release: what students get per exercise, <module>.py, <module>.ipynb or both (default)")
     p.add_argument("--out", default="grades", help="grade: output folder (default: grades)")
     p.add_argument("--questions", default="questions", help="autograde: folder of graded test modules")
     p.add_argument("--results", default="results.json", help="autograde: where results.json goes")

@@ -86,7 +86,8 @@ def read_upload(submission: str | os.PathLike[str], modules: list[str],
                 deadline: float | None = None) -> tuple[dict[str, str], list[str]]:
     """The exercise modules in an upload, and notes for the student that explain what is
     missing: a ``.zip`` left packed (its modules are read from it, never extracted), a
-    notebook in place of a module, a module not found, a folder with none of them. Reading is
+    notebook graded in place of a module (:mod:`cnnzoo.grading.notebooks`) and what was removed
+    from it, a notebook whose name is no exercise's, a module not found, a folder with none of them. Reading is
     bounded as :func:`~cnnzoo.grading.submissions.read_submission` bounds it, ``deadline`` included."""
     folder, notes = Path(submission), []
     try:
@@ -108,17 +109,17 @@ def read_upload(submission: str | os.PathLike[str], modules: list[str],
         if new:
             notes.append(f"{_plain(packed.name, 80)} was not unpacked: read {', '.join(f'{m}.py' for m in sorted(new))} "
                          "from inside it (next time, upload the .py files themselves)")
-    notebooks = {p.stem: p.name for p in files if p.suffix.lower() == ".ipynb"}
-    for module in modules:
-        if module not in sources and module in notebooks:
-            notes.append(f"found {_plain(notebooks[module], 80)} but no {module}.py: the grader reads Python "
-                         f"modules; save the notebook's code as {module}.py (Jupyter: File > Download as > "
-                         "Python) and upload that")
+    books = sorted(_plain(p.name, 60) for p in files if p.suffix.lower() == ".ipynb" and p.stem not in modules)
+    if books and not all(m in sources for m in modules):
+        notes.append(f"notebooks are graded by their name ({', '.join(f'{m}.ipynb' for m in modules[:3])}, ...); "
+                     f"not graded: {', '.join(books[:5])}: rename a notebook after the exercise it answers")
     missing = [m for m in modules if m not in sources]
     if not sources:
         held = ", ".join(_plain(p.name, 60) for p in files[:10]) or "nothing"
         notes.append(f"no exercise module found (your upload holds: {held}{', ...' if len(files) > 10 else ''}): "
-                     f"upload the modules named as in the student folder ({', '.join(f'{m}.py' for m in modules)})")
+                     f"upload the modules or notebooks named as in the student folder ({', '.join(f'{m}.py' for m in modules)}, "
+                     "or .ipynb)")
     elif missing:
-        notes.append(f"not in your upload, so 0 points each: {', '.join(f'{m}.py' for m in missing)}")
+        notes.append(f"not in your upload, so 0 points each: {', '.join(f'{m}.py' for m in missing)} "
+                     "(or the notebook of the same name)")
     return sources, notes

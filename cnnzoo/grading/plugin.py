@@ -5,7 +5,8 @@ its top level it imports from ``cnnzoo.grading`` and assigns ``MODULE`` (a strin
 student's module) and ``QUESTIONS``, as every ``exercises/test_<module>.py`` does. This is
 read from the file's syntax tree, without importing it; words in strings or comments
 never count, and every other test file is left to pytest as it is. Such a file becomes one
-pytest item per question; the student's module runs in a child process
+pytest item per question; the student's module (``<module>.py``, or the notebook
+``<module>.ipynb`` read as one, :mod:`cnnzoo.grading.notebooks`) runs in a child process
 (:mod:`cnnzoo.grading.runner`), never in pytest's. The run ends with one table (a line per
 question, then per-module and total scores) instead of tracebacks; a grader error is
 shown after it, never hidden.
@@ -61,6 +62,7 @@ def declares_suite(path: str | Path) -> bool:
     module = assigned.get("MODULE")
     return (imports and "QUESTIONS" in assigned and isinstance(module, ast.Constant)
             and isinstance(module.value, str) and module.value.isidentifier())
+_NOTES = pytest.StashKey[list]()  # what reading a notebook removed, printed before the table
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -87,6 +89,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_RESULTS] = []
     config.stash[_ERRORS] = []
     config.stash[_GRADED_FILES] = []
+    config.stash[_NOTES] = []
     limit = config.getoption("grade_submission_timeout")
     config.stash[_DEADLINE] = time.monotonic() + limit if limit else float("inf")
 
@@ -140,15 +143,16 @@ class GradedFile(pytest.File):
             folder = Path(config.getoption("grade_against") or self.path.parent)
             if not folder.is_absolute():
                 folder = Path(config.invocation_params.dir) / folder
-            path = folder / f"{self.suite.module}.py"
-            source = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+            from cnnzoo.grading import notebooks
+
+            siblings, notes = notebooks.folder_modules(folder)  # <module>.py or .ipynb
+            source = siblings.get(self.suite.module)
+            config.stash[_NOTES].extend(notes.get(self.suite.module, []))
             hidden = config.rootpath / config.getoption("grade_hidden")
             report_path = config.getoption("grade_json")
             blocked = tuple(str(p) for p in (self.path.parent, hidden)) + \
                 ((str(Path(report_path).resolve()),) if report_path else ())
             deadline = config.stash[_DEADLINE]
-            siblings = {p.stem: p.read_text(encoding="utf-8", errors="replace") for p in folder.glob("*.py")
-                        if not p.name.startswith(("test_", "conftest"))}
             try:
                 self._results = engine.grade_module(
                     self.suite, source, seed=_seed(config), timeout=config.getoption("grade_timeout"),
@@ -220,6 +224,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     from cnnzoo.grading import report
 
     terminalreporter.section("cnnzoo score")
+    for note in config.stash.get(_NOTES, []):
+        terminalreporter.write_line(report._plain(note))
     if results:
         terminalreporter.write_line(report.table(results, _seed(config), config.getoption("grade_verbose")))
     else:

@@ -1,6 +1,6 @@
 """``cnnzoo exercises release``: what students get, and the grader's bundle for Gradescope.
 
-``OUT/student/`` holds the stubs, the public test modules, the conftest that loads the
+``OUT/student/`` holds the stubs and/or the notebooks (``--notebooks``), the public test modules, the conftest that loads the
 grader, the wheel of the cnnzoo that grades (:mod:`cnnzoo.grading.wheel`) and a README whose
 install lines use it; no solution, no hidden question. ``OUT/autograder.zip`` holds
 Gradescope's ``setup.sh`` and ``run_autograder`` (:mod:`cnnzoo.grading.gradescope`), the same
@@ -21,8 +21,11 @@ from cnnzoo.grading import engine
 from cnnzoo.grading.coursefolder import find_course
 from cnnzoo.grading.report import write_atomic
 from cnnzoo.grading.stubs import build_stubs
+from cnnzoo.grading.studentnb import build_notebooks
 
-__all__ = ["release", "student_readme"]
+__all__ = ["release", "student_readme", "KINDS"]
+
+KINDS = ("modules", "notebooks", "both")  # what students get for each exercise
 
 _STUDENT_README = """# Exercises
 
@@ -50,6 +53,7 @@ pytest .
 ```
 
 It prints your score, question by question, with hints (untouched modules score 0 at once).
+{notebooks}
 Your functions are called on fresh random inputs each run, in a separate process with a
 time limit of a few seconds per call: return plain values (numbers, tuples, lists, NumPy
 arrays, and in the Keras modules a keras.Model). NumPy is allowed everywhere; cnnzoo's own
@@ -57,10 +61,25 @@ answers are not.
 """
 
 
-def student_readme(wheel: str, keras_modules: list[str]) -> str:
-    """The student folder's README: the install lines for ``wheel``, then the check."""
+_NOTEBOOKS = """
+## In a notebook (Jupyter, Colab)
+
+Each exercise is also a notebook (`output_size.ipynb`, ...): a cell per function, then a
+check cell, `check("output_size")`, which grades what the notebook defines exactly as
+`pytest .` does and shows the table below it. Open the notebook from this folder (its
+questions, `test_<module>.py`, are read from here). In Colab, upload this folder's files,
+`%cd` to them, and run `%pip install {wheel}` in a cell first. Submit the notebook itself
+(`<module>.ipynb`) or the modules: a notebook's code cells are graded as a module (lines
+starting with `%` or `!` are removed, never run); with both, the one that answers more.
+"""
+
+
+def student_readme(wheel: str, keras_modules: list[str], notebooks: bool = False) -> str:
+    """The student folder's README: the install lines for ``wheel``, then the check (and,
+    with ``notebooks``, how to work in the notebooks)."""
     named = ", ".join(keras_modules) if keras_modules else "no module here"
-    return _STUDENT_README.format(wheel=wheel, keras_modules=named)
+    return _STUDENT_README.format(wheel=wheel, keras_modules=named,
+                                  notebooks=_NOTEBOOKS.format(wheel=wheel) if notebooks else "")
 
 
 def _course_secret(out: Path, secret: str | None) -> str:
@@ -79,16 +98,22 @@ def _course_secret(out: Path, secret: str | None) -> str:
 
 def release(out: str | Path, *, course: str | Path | None = None, exercises: str | Path | None = None,
             solutions: str | Path | None = None, timeout: float = 5.0, submission_timeout: float = 600.0,
-            secret: str | None = None) -> dict[str, Path]:
+            secret: str | None = None, notebooks: str = "both") -> dict[str, Path]:
     """Write ``OUT/student/`` and ``OUT/autograder.zip`` for the course in ``course`` (default:
-    the current folder); return their paths and the wheel's."""
+    the current folder); return their paths and the wheel's. ``notebooks`` says what students
+    get for each exercise: ``"modules"`` (``<m>.py``), ``"notebooks"`` (``<m>.ipynb``) or
+    ``"both"``."""
     from cnnzoo.grading import gradescope
     from cnnzoo.grading.wheel import student_wheel
 
+    if notebooks not in KINDS:
+        raise ValueError(f"notebooks must be one of {', '.join(KINDS)}; got {notebooks!r}")
     found = find_course(course, exercises=exercises, solutions=solutions)
     stale = build_stubs(found.solutions, found.exercises, check_only=True)
+    if notebooks != "modules":
+        stale += build_notebooks(found.solutions, found.exercises, check_only=True)
     if stale:
-        raise ValueError(f"stubs are out of date with {found.solutions}: {', '.join(stale)} "
+        raise ValueError(f"stubs or notebooks are out of date with {found.solutions}: {', '.join(stale)} "
                          "(run: cnnzoo exercises build)")
     suites = engine.load_suites(found.exercises)
     keras_modules = [s.module for s in suites if "keras" in s.allow]
@@ -99,11 +124,12 @@ def release(out: str | Path, *, course: str | Path | None = None, exercises: str
         wheel = student_wheel(tmp)
         staged = Path(tmp, "student")
         for suite in suites:
-            _copy(found.exercises / f"{suite.module}.py", staged / f"{suite.module}.py")
+            for kind in (".py",) * (notebooks != "notebooks") + (".ipynb",) * (notebooks != "modules"):
+                _copy(found.exercises / f"{suite.module}{kind}", staged / f"{suite.module}{kind}")
             _copy(Path(suite.path), staged / Path(suite.path).name)
         _copy(found.exercises / "conftest.py", staged / "conftest.py")
         _copy(wheel, staged / wheel.name)
-        (staged / "README.md").write_text(student_readme(wheel.name, keras_modules), encoding="utf-8")
+        (staged / "README.md").write_text(student_readme(wheel.name, keras_modules, notebooks != "modules"), encoding="utf-8")
         student = out / "student"
         if student.exists():
             shutil.rmtree(student)

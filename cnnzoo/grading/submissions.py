@@ -1,7 +1,8 @@
 """Reading a submission, a folder or a ``.zip``, with every cost bounded.
 
-Only files named like an exercise module are read; nothing is extracted, imported or
-executed. A zip member is read only when it is stored or deflated (bzip2 and LZMA inflate
+Only files named like an exercise module (``<module>.py``, or a notebook ``<module>.ipynb``
+read as a module by :mod:`cnnzoo.grading.notebooks`) are read; nothing is extracted, imported
+or executed. A zip member is read only when it is stored or deflated (bzip2 and LZMA inflate
 without an output limit), inflated in a stream that stops at :data:`MAX_SOURCE` bytes
 whatever size the archive declares, and only the one copy per module that will be graded
 (the shallowest) is read. Entries, depth, the archive's size and the reading time are
@@ -26,6 +27,8 @@ import time
 import zipfile
 from pathlib import Path
 
+from cnnzoo.grading import notebooks
+
 __all__ = ["read_submission", "MAX_SOURCE", "MAX_ENTRIES", "MAX_ARCHIVE"]
 
 MAX_SOURCE = 1 << 20  # bytes of one module
@@ -47,16 +50,35 @@ def read_submission(path: str | Path, modules: list[str], *, deadline: float | N
     to text. A broken or oversized zip, too many entries, or reading past ``deadline`` (a
     :func:`time.monotonic` time) raise ``ValueError``; a member or file that is refused is
     named in ``notes``."""
-    path, wanted = Path(path), {f"{m}.py": m for m in modules}
+    path, wanted = Path(path), {f"{m}{kind}": m for m in modules for kind in (".py", ".ipynb")}
     notes = [] if notes is None else notes
     if path.is_file():
-        return _read_zip(path, wanted, deadline, notes)
-    if path.is_dir():
-        return _read_folder(path, wanted, deadline, notes)
-    raise ValueError(f"{path} is neither a folder nor a .zip file")
+        files = _read_zip(path, wanted, deadline, notes)
+    elif path.is_dir():
+        files = _read_folder(path, wanted, deadline, notes)
+    else:
+        raise ValueError(f"{path} is neither a folder nor a .zip file")
+    found = {}
+    for module in modules:
+        text = notebooks.choose(module, files.get(f"{module}.py"), files.get(f"{module}.ipynb"), notes)
+        if text is not None:
+            found[module] = text
+    return found
 
 
-def _read_zip(path: Path, wanted: dict[str, str], deadline: float | None, notes: list[str]) -> dict[str, str]:
+def _cap(name: str) -> int:
+    return notebooks.MAX_NOTEBOOK if name.endswith(".ipynb") else MAX_SOURCE
+
+
+def _decoded(name: str, data: bytes, notes: list[str]) -> str | None:
+    """A module's text; a notebook's code as a module's (at once: its bytes are not kept)."""
+    if name.endswith(".ipynb"):
+        return notebooks.notebook_source(data, name, notes)
+    return data.decode("utf-8", "replace")
+
+
+def _read_zip(path: Path, wanted: dict[str, str], deadline: float | None,
+              notes: list[str]) -> dict[str, str | None]:
     size = path.stat().st_size
     if size > MAX_ARCHIVE:
         raise ValueError(f"the zip is {size >> 20} MiB; submissions of more than {MAX_ARCHIVE >> 20} MiB are not read")
@@ -70,24 +92,23 @@ def _read_zip(path: Path, wanted: dict[str, str], deadline: float | None, notes:
                 parts = [p for p in info.filename.replace("\\", "/").split("/") if p]
                 if info.is_dir() or not parts or "__MACOSX" in parts or parts[-1] not in wanted:
                     continue
-                module = wanted[parts[-1]]
-                if module not in chosen or len(parts) < chosen[module][0]:
-                    chosen[module] = (len(parts), info)
+                name = parts[-1]
+                if name not in chosen or len(parts) < chosen[name][0]:
+                    chosen[name] = (len(parts), info)
             found = {}
-            for module, (_, info) in sorted(chosen.items()):
+            for name, (_, info) in sorted(chosen.items()):
                 _late(deadline)
-                name = f"{module}.py"
                 if info.compress_type not in _METHODS:
                     method = _NAMES.get(info.compress_type, f"method {info.compress_type}")
                     notes.append(f"{name}: not read: compressed with {method}; "
                                  "zip it with the usual (deflate) compression")
                     continue
                 with zf.open(info) as member:
-                    data = member.read(MAX_SOURCE + 1)
-                if len(data) > MAX_SOURCE:
-                    notes.append(f"{name}: not read: larger than {MAX_SOURCE >> 20} MiB")
+                    data = member.read(_cap(name) + 1)
+                if len(data) > _cap(name):
+                    notes.append(f"{name}: not read: larger than {_cap(name) >> 20} MiB")
                     continue
-                found[module] = data.decode("utf-8", "replace")
+                found[name] = _decoded(name, data, notes)
             return found
     except ValueError:
         raise
@@ -95,7 +116,8 @@ def _read_zip(path: Path, wanted: dict[str, str], deadline: float | None, notes:
         raise ValueError(f"not a readable zip file ({type(err).__name__}: {err}): {path.name!r}") from None
 
 
-def _read_folder(path: Path, wanted: dict[str, str], deadline: float | None, notes: list[str]) -> dict[str, str]:
+def _read_folder(path: Path, wanted: dict[str, str], deadline: float | None,
+                 notes: list[str]) -> dict[str, str | None]:
     chosen: dict[str, tuple[int, str]] = {}
     seen, stack = 0, [(str(path), 0)]
     while stack:
@@ -112,22 +134,21 @@ def _read_folder(path: Path, wanted: dict[str, str], deadline: float | None, not
                     if entry.is_dir() and not entry.name.startswith("__MACOSX") and depth < _MAX_DEPTH:
                         stack.append((entry.path, depth + 1))
                     elif entry.is_file() and entry.name in wanted:
-                        module = wanted[entry.name]
-                        if module not in chosen or depth < chosen[module][0]:
-                            chosen[module] = (depth, entry.path)
+                        if entry.name not in chosen or depth < chosen[entry.name][0]:
+                            chosen[entry.name] = (depth, entry.path)
         except OSError:
             continue
     found = {}
-    for module, (_, file) in sorted(chosen.items()):
+    for name, (_, file) in sorted(chosen.items()):
         _late(deadline)
         try:
             fd = os.open(file, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
         except OSError:
             continue
         with os.fdopen(fd, "rb") as f:
-            data = f.read(MAX_SOURCE + 1)
-        if len(data) > MAX_SOURCE:
-            notes.append(f"{module}.py: not read: larger than {MAX_SOURCE >> 20} MiB")
+            data = f.read(_cap(name) + 1)
+        if len(data) > _cap(name):
+            notes.append(f"{name}: not read: larger than {_cap(name) >> 20} MiB")
             continue
-        found[module] = data.decode("utf-8", "replace")
+        found[name] = _decoded(name, data, notes)
     return found
