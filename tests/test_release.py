@@ -186,3 +186,33 @@ def test_autograde_draws_the_same_cases_for_the_same_student(tmp_path):
     meta.write_text(json.dumps({"users": [{"id": 2}]}))
     assert course.autograde(sub, tmp_path / "3.json", **kw)["output"] != one["output"]  # another seed
     assert isinstance(one["execution_time"], int) and one["execution_time"] >= 1
+
+
+def test_students_get_modules_notebooks_or_both(released, tmp_path, monkeypatch):
+    from cnnzoo.cli import main
+
+    student = released["student"]
+    modules = [s.module for s in engine.load_suites(ROOT / "exercises")]
+    for module in modules:  # both, by default: the notebooks as built, beside the stubs
+        assert (student / f"{module}.ipynb").read_bytes() == (ROOT / "exercises" / f"{module}.ipynb").read_bytes()
+        assert (student / f"{module}.py").is_file()
+    readme = (student / "README.md").read_text()
+    assert "## In a notebook (Jupyter, Colab)" in readme and f"%pip install {released['wheel'].name}" in readme
+    fake = tmp_path / "cnnzoo-0-py3-none-any.whl"
+    fake.write_bytes(b"wheel")
+    monkeypatch.setattr("cnnzoo.grading.wheel.student_wheel", lambda folder: fake)
+    assert main(["exercises", "release", str(tmp_path / "nb"), "--course", str(ROOT), "--notebooks", "notebooks"]) == 0
+    names = {p.name for p in (tmp_path / "nb" / "student").iterdir()}
+    assert {f"{m}.ipynb" for m in modules} <= names and not {f"{m}.py" for m in modules} & names
+    assert {f"test_{m}.py" for m in modules} <= names  # check() and pytest read the questions there
+    only = release(tmp_path / "py", course=ROOT, notebooks="modules")["student"]
+    assert not list(only.glob("*.ipynb")) and "In a notebook" not in (only / "README.md").read_text()
+    with pytest.raises(ValueError, match="notebooks must be one of modules, notebooks, both; got 'all'"):
+        release(tmp_path / "x", course=ROOT, notebooks="all")
+
+
+def test_release_refuses_a_stale_notebook(tmp_path):
+    made = init_course(tmp_path / "c")
+    (made.exercises / "pooling.ipynb").write_text("{}")
+    with pytest.raises(ValueError, match=r"out of date with .*pooling.ipynb \(run: cnnzoo exercises build\)"):
+        release(tmp_path / "out", course=tmp_path / "c")

@@ -2,7 +2,6 @@
 by every path (check in a kernel, pytest, grade, autograde) as the same code in a module."""
 
 import ast
-import io
 import json
 import os
 import re
@@ -17,7 +16,7 @@ import pytest
 from cnnzoo.grading import course, engine, notebooks
 from cnnzoo.grading.gradescope import read_upload
 from cnnzoo.grading.kernel import check
-from cnnzoo.grading.stubs import solution_blocks, stub_source
+from cnnzoo.grading.stubs import solution_blocks
 from cnnzoo.grading.studentnb import _cells, build_notebooks, student_notebook
 from cnnzoo.grading.submissions import read_submission
 
@@ -225,5 +224,81 @@ def test_pytest_grades_a_folder_of_notebooks(tmp_path):
     assert re.search(r"\nTOTAL +10/16.5  \(seed 4\)", out)
 
 
-def _unused():  # keep imports honest for linters
-    return io, stub_source
+# ------------------------------------------------------------------ in a real kernel (nbclient)
+
+NUMPY = [s.module for s in engine.load_suites(ROOT / "exercises") if "keras" not in s.allow]
+
+
+def execute(book, folder, monkeypatch, **env):
+    """Run a notebook in a Jupyter kernel of this interpreter, with this checkout's cnnzoo."""
+    nbclient = pytest.importorskip("nbclient")
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    nbclient.NotebookClient(book, timeout=180, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(folder)}}).execute()
+    shown = book.cells[-1].outputs
+    assert [o.output_type for o in shown] == ["display_data"], shown  # the table, once: no Out[] repeating it
+    return shown[0].data["text/plain"], shown[0].data["text/html"]
+
+
+def student_folder(tmp_path, module):
+    folder = tmp_path / "student"
+    folder.mkdir(exist_ok=True)
+    (folder / f"test_{module}.py").write_text((ROOT / "exercises" / f"test_{module}.py").read_text())
+    return folder
+
+
+def test_an_untouched_notebook_scores_0_and_shows_the_table(tmp_path, monkeypatch):
+    folder = student_folder(tmp_path, "output_size")
+    book = nbformat.read(ROOT / "exercises" / "output_size.ipynb", as_version=4)
+    text, page = execute(book, folder, monkeypatch)
+    assert re.search(r"output_size +0/10  x  not answered yet \(6 questions\)", text)
+    assert "<table class='cnnzoo-score'>" in page and "<td>valid_output</td><td>0/1</td><td>x</td>" in page
+
+
+@pytest.mark.parametrize("module", [pytest.param(m, marks=[] if m == "output_size" else pytest.mark.slow)
+                                    for m in NUMPY])
+def test_a_solved_notebook_gets_full_marks_through_check_grade_and_autograde(module, tmp_path, monkeypatch):
+    folder = student_folder(tmp_path, module)
+    path = solved(module, folder)
+    book = nbformat.read(path, as_version=4)
+    suite = engine.load_suite(folder / f"test_{module}.py")
+    points = report_points(suite_points(suite))
+    text, page = execute(book, folder, monkeypatch)
+    assert re.search(rf"\nTOTAL +{points}/{points}  \(seed \d+\)", text), text
+    assert "x  " not in text.split("\n", 1)[1] and f"<th>{points}/{points}</th>" in page
+    nbformat.write(book, path)  # the notebook as it was run, outputs included, is what is submitted
+    questions = tmp_path / "questions"
+    questions.mkdir()
+    (questions / f"test_{module}.py").write_text((folder / f"test_{module}.py").read_text())
+    data = course.autograde(folder, tmp_path / "results.json", questions=questions, timeout=5)
+    assert data["score"] == data["max_score"] == suite_points(suite) and "removed" not in data["output"]
+    class_ = tmp_path / "class"
+    (class_ / "ada").mkdir(parents=True)
+    (class_ / "ada" / f"{module}.ipynb").write_bytes(path.read_bytes())
+    grades = course.grade_class(class_, tmp_path / "grades", questions=questions, progress=False)
+    row = grades.read_text().splitlines()[1].split(",")
+    assert row[0] == "ada" and float(row[1]) == float(row[2]) == suite_points(suite), row
+
+
+def report_points(x):
+    return f"{x:g}"
+
+
+def test_check_reads_the_saved_notebook_and_says_when_it_is_older_than_what_ran(tmp_path, monkeypatch):
+    folder = student_folder(tmp_path, "output_size")
+    path = solved("output_size", folder)
+    text, _ = execute(nbformat.read(path, as_version=4), folder, monkeypatch, JPY_SESSION_NAME=str(path))
+    assert re.search(r"\nTOTAL +10/10", text) and "differs" not in text
+    # on disk: the untouched stubs; in the kernel: a call that failed before its answer, then the answers
+    stubs = (ROOT / "exercises" / "output_size.ipynb").read_text()
+    path.write_text(stubs)
+    book = nbformat.reads(stubs, as_version=4)
+    _, answers = _cells((ROOT / "solutions" / "output_size.py").read_text())
+    book.cells[-1:-1] = [nbformat.v4.new_code_cell(c) for c in ["valid_output(32, 5)", *answers]]
+    text, _ = execute(book, folder, monkeypatch, JPY_SESSION_NAME=str(path))
+    assert "NotImplementedError" in str(book.cells[-len(answers) - 2].outputs)  # the call did fail in the kernel
+    assert "the saved output_size.ipynb differs from what you ran (padded_output, pixel_uses" in text
+    assert re.search(r"\nTOTAL +10/10", text)
