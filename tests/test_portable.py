@@ -55,7 +55,7 @@ def test_a_class_is_not_graded_on_it(tmp_path, monkeypatch):
 def test_the_whole_student_suite_passes_on_it(tmp_path):
     report = tmp_path / "results.json"
     run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "exercises",
-                          "--against", "solutions", "--instructor", "--grade-json", str(report)],
+                          "--grade-against", "solutions", "--grade-instructor", "--grade-json", str(report)],
                          capture_output=True, text=True, cwd=ROOT, timeout=1200,
                          env={**os.environ, "CNNZOO_PORTABLE_RUNNER": "1"})
     data = json.loads(report.read_text())

@@ -216,7 +216,7 @@ def test_pytest_grades_a_folder_of_notebooks(tmp_path):
     solved("output_size", tmp_path, extra_cells=["!echo hi"])
     (tmp_path / "pooling.ipynb").write_text((ROOT / "exercises" / "pooling.ipynb").read_text())
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    run = subprocess.run([sys.executable, "-m", "pytest", str(tmp_path), "-p", "no:cacheprovider", "--seed", "4"], capture_output=True, text=True, env=env,
+    run = subprocess.run([sys.executable, "-m", "pytest", str(tmp_path), "-p", "no:cacheprovider", "--grade-seed", "4"], capture_output=True, text=True, env=env,
                          cwd=tmp_path, timeout=120)
     out = run.stdout
     assert "output_size.ipynb: not run by the grader, removed: shell escape !echo hi (cell" in out
