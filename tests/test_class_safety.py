@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cnnzoo.grading import course, engine, integrity, runner
-from cnnzoo.grading.limits import MemoryCgroup
+from cnnzoo.grading.limits import ChildCgroups
 from cnnzoo.grading.submissions import MAX_ENTRIES, read_submission
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,7 +76,7 @@ def rows(path):
 
 
 def our_cgroups():
-    return [p for parent, _ in MemoryCgroup._parents() if parent.is_dir()
+    return [p for parent, _, _ in ChildCgroups.parents() if parent.is_dir()
             for p in parent.glob(f"cnnzoo-{os.getpid()}-*")]
 
 
@@ -188,9 +188,9 @@ def test_memory_cannot_hide_outside_the_limits(confinable):
     assert memfd.status == "error" and "Operation not permitted" in memfd.message, memfd
     assert shm.status == "error", shm
     assert score.value == "1000"  # the OOM killer's first choice, never the grader
-    group = MemoryCgroup(1 << 30)
-    if group.path is not None:
-        assert "memory cgroup" in sandbox
+    group = ChildCgroups({"memory": 1 << 30, "pids": 64})
+    if group.held:
+        assert " and ".join(group.held) + " cgroup" in sandbox
     group.close()
     assert our_cgroups() == []
 
@@ -331,3 +331,91 @@ def test_forgetting_the_bias_on_a_large_layer_is_never_full_marks(seed):
         results = engine.grade_module(SUITES[module], source, seed=seed, timeout=5)
         got = next(r for r in results if r.question == question)
         assert got.score == 0 and any("biases" in h for h in got.hints), got
+
+
+# ------------------------------------------------------- the second round of attacks
+
+ODD_ANSWERS = """
+import numpy as np, os, __main__
+def valid_output(n, f):
+    return np.zeros((2,) * 22, np.int8)  # 4 MiB in 22 dimensions: slow to convert, quick to refuse
+def repeated_valid(n, f):
+    return np.zeros((2,) * 7, np.int8)  # 128 values, the wrong shape: judged by its shape alone
+def padded_output(n, f, p):
+    __main__._encode = lambda value, depth=0: {"t": "float", "v": 10 ** 400}
+    return 1
+def same_padding(f):
+    os.kill(os.getpid(), 40)  # a real-time signal has no name
+"""
+
+
+def test_odd_answers_cost_their_own_cases_only(tmp_path, confinable):
+    subs, questions = make_class(tmp_path, {"mallory": ODD_ANSWERS})
+    start = time.monotonic()
+    got = rows(course.grade_class(subs, tmp_path / "out", questions=questions, timeout=2, progress=False))
+    assert time.monotonic() - start < 60
+    assert float(got["alice"]["score"]) == float(got["bob"]["score"]) == 10
+    assert float(got["mallory"]["score"]) == 0
+    feedback = (tmp_path / "out" / "students" / "mallory" / "feedback.txt").read_text()
+    assert "at most 8 dimensions" in feedback and "could not be read" in feedback
+    assert "an array of shape (2, 2, 2, 2, 2, 2, 2)" in feedback and "signal 40" in feedback
+
+
+def test_links_and_declared_directories_are_refused(tmp_path, confinable):
+    subs, questions = make_class(tmp_path, {}, honest=("alice",))
+    (subs / "mallory").symlink_to(ROOT / "solutions")  # a class archive may restore links
+    got = rows(course.grade_class(subs, tmp_path / "out", questions=questions, progress=False))
+    assert float(got["mallory"]["score"]) == 0 and "is a link" in got["mallory"]["problem"]
+    with pytest.raises(ValueError, match="link"):
+        read_submission(subs / "mallory", ["output_size"])
+    bomb = tmp_path / "directory.zip"
+    with zipfile.ZipFile(bomb, "w") as zf:
+        for i in range(MAX_ENTRIES + 1):
+            zf.writestr(str(i), b"")
+    with pytest.raises(ValueError, match="declares"):
+        read_submission(bomb, ["output_size"])
+
+
+THREADS = """
+import threading, time
+COUNT = [0]
+def _spin():
+    while True:
+        COUNT[0] += 1
+threading.Thread(target=_spin, daemon=True).start()
+def count():
+    return COUNT[0]
+def rate():
+    start = COUNT[0]
+    time.sleep(0.2)
+    return COUNT[0] - start
+def bomb():
+    threading.stack_size(64 << 10)
+    made = 0
+    try:
+        for _ in range(3000):
+            threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+            made += 1
+    except RuntimeError:
+        pass
+    return made
+def system_library():
+    import glob
+    found = glob.glob("/usr/lib/python3*/dist-packages/*/__init__.py")
+    return open(found[0]).read(10) if found else None
+"""
+
+
+def test_threads_are_bounded_and_stopped_between_calls(confinable):
+    from cnnzoo.grading import boundary
+
+    with runner.StudentProcess("spinner", THREADS, timeout=10) as child:
+        per_fifth = child.call("rate").value
+        before = child.call("count").value
+        time.sleep(1.0)  # the grader at work: the student's thread must not run meanwhile
+        after = child.call("count").value
+        made = child.call("bomb")
+        system = child.call("system_library")
+    assert after - before < per_fifth, (after - before, per_fifth)
+    assert made.status != "value" or made.value <= boundary.THREADS
+    assert system.status == "error" or system.value is None  # the system's libraries are not the exercise's

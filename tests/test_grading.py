@@ -433,7 +433,10 @@ def test_shared_ids_and_odd_names_never_overwrite_a_grade(tmp_path):
     shutil.copy(ROOT / "exercises" / "test_output_size.py", questions)
     path = course.grade_class(subs, tmp_path / "out", questions=questions, progress=False)
     rows = {r["student"]: r for r in csv.DictReader(path.open())}
-    assert "share this id" in rows["alice"]["problem"] and float(rows["alice"]["score"]) == 0
+    # a crafted name never costs the student it collides with: both are graded apart, and flagged
+    alice = [r for name, r in rows.items() if name.startswith("alice~")]
+    assert "alice" not in rows and sorted(float(r["score"]) for r in alice) == [0, 10]
+    assert all("share the id alice" in r["problem"] for r in alice)
     assert float(rows["grades.csv"]["score"]) == 10 and path.is_file()
 
 

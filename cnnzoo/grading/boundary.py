@@ -21,6 +21,7 @@ MAX_ANSWER = 16 << 20  # bytes of one encoded answer
 ADDRESS_SPACE = {"numpy": 2 << 30, "keras": 16 << 30}  # RLIMIT_AS: TensorFlow maps a lot of address space
 RESIDENT = {"numpy": 2 << 30, "keras": 6 << 30}  # the memory cgroup's limit, the work folder's tmpfs besides
 DISK_BUDGET = 256 << 20  # bytes a student's process may keep in its work folder
+THREADS = 512  # threads (and processes) of one student's process: its pids cgroup, or the grader's watch
 DISK_WATCH = 0.25  # seconds between two looks at a work folder the child could not mount
 
 

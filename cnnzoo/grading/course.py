@@ -99,9 +99,10 @@ def _start(submission_timeout: float | None) -> float | None:
     return time.monotonic() + submission_timeout if submission_timeout else None
 
 
-def _grade_one(entry: Path, student: str, run: _Run) -> _Row:
+def _grade_one(entry: Path, student: str, run: _Run, note: str = "") -> _Row:
     deadline = _start(run.submission_timeout)  # reading the submission counts against its time
     sources, problem = _read(entry, [s.module for s in run.suites], deadline)
+    problem = "; ".join(p for p in (note, problem) if p)
     if not run.confined:
         problem = "; ".join(p for p in (integrity.UNCONFINED_NOTE, problem) if p)
     seed = student_seed(run.secret, student, sources)
@@ -132,14 +133,14 @@ def _row_from_report(student: str, path: Path, modules: list[str]) -> _Row | Non
         return None
 
 
-def _grade_retrying(entry: Path, student: str, run: _Run) -> _Row:
+def _grade_retrying(entry: Path, student: str, run: _Run, note: str = "") -> _Row:
     """A student's grading, tried twice when the grader itself fails (never their zero)."""
     try:
-        return _grade_one(entry, student, run)
+        return _grade_one(entry, student, run, note)
     except integrity.GraderTampered:
         raise
     except Exception:  # noqa: BLE001  (a grader error: once more, after what it held was freed)
-        return _grade_one(entry, student, run)
+        return _grade_one(entry, student, run, note)
 
 
 def grade_class(submissions: str | Path, out: str | Path, *, questions: str | Path = "exercises",
@@ -169,32 +170,34 @@ def grade_class(submissions: str | Path, out: str | Path, *, questions: str | Pa
                *([str(Path(hidden).resolve())] if hidden else []), *([str(answers)] if answers.is_dir() else []))
     entries = sorted(p for p in submissions.iterdir() if not p.name.startswith("."))
     rows: dict[str, _Row] = {}
-    todo = []
+    todo, notes = [], {}
     ids: dict[str, list[Path]] = {}
     for entry in entries:
         ids.setdefault(_student_id(entry), []).append(entry)
-    for student, same in ids.items():  # two submissions with one id (alice/ and alice.zip): neither graded
-        if len(same) > 1:
-            names = ", ".join(p.name for p in same)
-            rows[student] = _Row(student, 0.0, sum(q.points for s in suites for q in s.questions),
-                                 dict.fromkeys(modules, 0.0), f"not graded: several submissions share this id ({names})")
+    for student, same in ids.items():  # one id, several submissions (alice/ and alice.zip): each graded apart
+        for entry in same if len(same) > 1 else []:
+            unique = f"{student}~{hashlib.sha256(entry.name.encode()).hexdigest()[:6]}"
+            notes[entry] = unique, (f"several submissions share the id {student} "
+                                    f"({', '.join(p.name for p in same)}): graded apart; check which is the student's")
     for entry in entries:
-        student = _student_id(entry)
-        if len(ids[student]) > 1:
+        student, flag = notes.get(entry, (_student_id(entry), ""))
+        if entry.is_symlink():  # a link is not a submission: it may point at anything, the answers included
+            rows[student] = _Row(student, 0.0, sum(q.points for s in suites for q in s.questions),
+                                 dict.fromkeys(modules, 0.0), f"not graded: {entry.name} is a link, not a submission")
             continue
         done = out / "students" / student / "results.json"
         previous = None if force or not done.exists() else _row_from_report(student, done, modules)
         if previous is not None:
             rows[student] = previous
         else:
-            todo.append((entry, student))
+            todo.append((entry, student, flag))
     from tqdm.auto import tqdm
 
     run = _Run(suites, secret, out, timeout, submission_timeout, blocked, manifest, note)
     failed: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool, \
             tqdm(total=len(todo), desc="grading", unit="student", disable=not progress) as bar:
-        futures = {pool.submit(_grade_retrying, entry, student, run): student for entry, student in todo}
+        futures = {pool.submit(_grade_retrying, entry, student, run, flag): student for entry, student, flag in todo}
         for future in as_completed(futures):
             try:
                 row = future.result()

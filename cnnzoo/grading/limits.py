@@ -1,9 +1,10 @@
 """Limits the grader enforces from outside a student's process, and cleanup that cannot fail.
 
-- :class:`MemoryCgroup`: the child in a memory cgroup of its own, where the grader may
-  make one (cgroup v2 with the memory controller delegated, or v1's memory hierarchy):
-  everything it holds is counted, page cache, tmpfs and kernel memory included, and the
-  kernel kills the child, never the grader, past the limit.
+- :class:`ChildCgroups`: the child in memory and pids cgroups of its own, where the grader
+  may make them (cgroup v2 with the controllers delegated, or v1's hierarchies): everything
+  it holds is counted, page cache, tmpfs and kernel memory included, the kernel kills the
+  child, never the grader, past the memory limit, and it cannot start more threads than
+  its pids limit (a thread bomb would leave the machine unable to start processes).
 - :func:`disk_usage`: what a child's work folder holds, open-but-deleted files included,
   read from outside for the grader's watch where the child could not mount its own tmpfs.
 - :func:`remove_tree`: removes a folder however deep or hostile, without recursion.
@@ -17,7 +18,7 @@ import stat
 import time
 from pathlib import Path
 
-__all__ = ["MemoryCgroup", "disk_usage", "remove_tree", "DiskBudgetExceeded", "cpu_seconds", "DiskWatch"]
+__all__ = ["ChildCgroups", "disk_usage", "remove_tree", "DiskBudgetExceeded", "cpu_seconds", "DiskWatch", "threads"]
 
 _COUNTER = itertools.count()
 
@@ -26,36 +27,48 @@ class DiskBudgetExceeded(Exception):
     """The child's work folder grew past its budget (or past the entries the watch will count)."""
 
 
-class MemoryCgroup:
-    """A memory cgroup for one child; ``path`` is ``None`` where none can be made here.
+class ChildCgroups:
+    """Cgroups for one child where the grader may make them: ``limits`` maps a controller
+    (``memory``: bytes, ``pids``: processes and threads) to its limit; ``held`` names those
+    made. In cgroup v2 one group beside the grader carries every delegated controller; in
+    v1 each controller's hierarchy gets a group under the grader's own.
 
-    >>> group = MemoryCgroup(1 << 30)
-    >>> group.path is None or group.path.is_dir()
+    >>> groups = ChildCgroups({"memory": 1 << 30, "pids": 256})
+    >>> set(groups.held) <= {"memory", "pids"} and all(p.is_dir() for p in groups.paths)
     True
-    >>> group.close()
+    >>> groups.close(); groups.paths
+    []
     """
 
-    def __init__(self, limit: int) -> None:
-        self.path: Path | None = None
-        for parent, files in self._parents():
+    _FILES = {2: {"memory": ("memory.max", "memory.swap.max"), "pids": ("pids.max",)},
+              1: {"memory": ("memory.limit_in_bytes",), "pids": ("pids.max",)}}
+
+    def __init__(self, limits: dict[str, int]) -> None:
+        self.paths: list[Path] = []
+        self.held: list[str] = []
+        for parent, version, controllers in self.parents():
+            wanted = [c for c in controllers if c in limits and c not in self.held]
+            if not wanted:
+                continue
             path = parent / f"cnnzoo-{os.getpid()}-{next(_COUNTER)}"
             try:
                 path.mkdir()
+                for controller in wanted:
+                    for name in self._FILES[version][controller]:
+                        (path / name).write_text(str(limits[controller]))
             except OSError:
+                try:
+                    path.rmdir()
+                except OSError:
+                    pass
                 continue
-            try:
-                for name in files:
-                    (path / name).write_text(str(limit))
-                self.path = path
-                return
-            except OSError:
-                path.rmdir()
+            self.paths.append(path)
+            self.held += wanted
 
     @staticmethod
-    def _parents() -> list[tuple[Path, tuple[str, ...]]]:
-        """Where this process may make a memory cgroup: beside itself (v2, memory delegated to
-        its children) or under its own group in v1's memory hierarchy."""
-        out = []
+    def parents() -> list[tuple[Path, int, list[str]]]:
+        """Where this process may make cgroups: (parent folder, cgroup version, controllers)."""
+        out: list[tuple[Path, int, list[str]]] = []
         try:
             lines = Path("/proc/self/cgroup").read_text().splitlines()
         except OSError:
@@ -65,33 +78,49 @@ class MemoryCgroup:
             if controllers == "" and Path("/sys/fs/cgroup/cgroup.controllers").is_file():
                 parent = Path("/sys/fs/cgroup") / where.lstrip("/")
                 try:
-                    if "memory" in (parent / "cgroup.subtree_control").read_text().split():
-                        out.append((parent, ("memory.max", "memory.swap.max")))
+                    delegated = (parent / "cgroup.subtree_control").read_text().split()
                 except OSError:
-                    pass
-            elif "memory" in controllers.split(","):
-                parent = Path("/sys/fs/cgroup/memory") / where.lstrip("/")
-                out.append((parent, ("memory.limit_in_bytes",)))
+                    continue
+                out.append((parent, 2, [c for c in ("memory", "pids") if c in delegated]))
+            else:
+                for controller in ("memory", "pids"):
+                    if controller in controllers.split(",") and Path("/sys/fs/cgroup", controller).is_dir():
+                        out.append((Path("/sys/fs/cgroup", controller) / where.lstrip("/"), 1, [controller]))
         return out
 
-    def add(self, pid: int) -> bool:
-        """Move process ``pid`` into the group; whether it is there."""
-        if self.path is None:
-            return False
-        try:
-            (self.path / "cgroup.procs").write_text(str(pid))
-            return True
-        except OSError:
-            return False
+    def add(self, pid: int) -> list[str]:
+        """Move process ``pid`` into every group; the controllers that now hold it."""
+        held = []
+        for path in self.paths:
+            try:
+                (path / "cgroup.procs").write_text(str(pid))
+                held += [c for c in self.held if self._owns(path, c)]
+            except OSError:
+                continue
+        return held
+
+    def _owns(self, path: Path, controller: str) -> bool:
+        return any((path / name).exists() for version in (1, 2) for name in self._FILES[version][controller])
 
     def close(self) -> None:
-        """Remove the group (its processes must have ended)."""
-        if self.path is not None:
+        """Remove the groups (their processes must have ended)."""
+        for path in self.paths:
             try:
-                self.path.rmdir()
+                path.rmdir()
             except OSError:
                 pass
-            self.path = None
+        self.paths, self.held = [], []
+
+
+def threads(pid: int) -> int:
+    """Threads of process ``pid`` (0 where /proc does not say)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def cpu_seconds(pid: int | None) -> float:

@@ -16,6 +16,7 @@ the kernel (Landlock) refuses to read its files.
 from __future__ import annotations
 
 import functools
+import glob
 import os
 import re
 import sysconfig
@@ -41,6 +42,9 @@ def _carve(root: str, blocked: list[str]) -> list[tuple[str, str]]:
     """``root`` as Landlock rules that leave out every ``blocked`` folder inside it: the
     siblings along the way down may be read; the folders on the way may only be listed
     (so Python still finds the other packages there), the blocked ones not even that."""
+    real = os.path.realpath(root)
+    if real != root:  # a rule opens what a link points at (/lib is /usr/lib on most systems now)
+        return _carve(real, blocked)
     inner = [b for b in blocked if _inside(b, root)]
     if not inner:
         return [(root, "read")]
@@ -133,11 +137,15 @@ def read_roots(hidden: list[str], blocked: list[str],
     sites = {os.path.realpath(paths[key]) for key in ("purelib", "platlib") if key in paths}
     sites |= {os.path.realpath(p) for p in site.getsitepackages() if os.path.isdir(p)}
     keep = [os.path.realpath(b) for b in blocked] + list(_SECRETS) + [os.path.realpath(p) for p in hidden]
-    # the standard library's folder may hold a site-packages of its own: not readable wholesale
-    unlisted = keep + [os.path.join(s, name) for s in stdlib for name in ("site-packages", "dist-packages")]
+    # every folder of installed libraries (ours, the standard library's own, the system's under /usr)
+    # is only listed: what may be read there is the allowed libraries' closure, granted below
+    libraries_anywhere = {os.path.realpath(p) for p in glob.glob("/usr/lib*/python3*/*-packages")
+                          + glob.glob("/usr/local/lib*/python3*/*-packages")}
+    libraries_anywhere |= sites | {os.path.join(s, n) for s in stdlib for n in ("site-packages", "dist-packages")}
+    unlisted = keep + sorted(libraries_anywhere)
     out: list[tuple[str, str]] = []
     for root in sorted(stdlib | {r for r in _SYSTEM_ROOTS if os.path.exists(r)}):
-        out += _carve(root, unlisted if root in stdlib else keep)
+        out += _carve(root, unlisted)
     out += [(s, "list") for s in sorted(sites) if s not in keep]
     for root in library_folders(tuple(libraries)):
         if os.path.exists(root):

@@ -22,7 +22,7 @@ from typing import Any
 
 from cnnzoo.grading import boundary, wire
 from cnnzoo.grading.boundary import GraderError, Reply, Unconfined, child_setup, confined
-from cnnzoo.grading.limits import DiskWatch, MemoryCgroup, cpu_seconds, remove_tree
+from cnnzoo.grading.limits import ChildCgroups, DiskWatch, cpu_seconds, remove_tree, threads
 from cnnzoo.grading.output import Output
 from cnnzoo.grading.roots import ALWAYS_ALLOWED, package_roots
 from cnnzoo.grading.transport import pipes, portable
@@ -31,6 +31,14 @@ __all__ = ["Reply", "StudentProcess", "GraderError", "Unconfined", "confined"]
 
 _CHILD_SOURCE = "\n".join(Path(__file__).with_name(name).read_text(encoding="utf-8")
                           for name in ("sandbox.py", "child.py"))  # confine() first, then the protocol
+
+
+def _signal_name(number: int) -> str:
+    """``SIGSEGV`` for 11; ``signal 40`` for a real-time signal, which has no name."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 class StudentProcess:
@@ -52,7 +60,7 @@ class StudentProcess:
         self._function = ""
         self.proc: subprocess.Popen[bytes] | None = None
         self.folder: str | None = None
-        self._cgroup: MemoryCgroup | None = None
+        self._cgroup: ChildCgroups | None = None
         self.broken: Reply | None = None  # the module did not load: every call gets this reply
         self.sandbox = ""  # what confined the last child, as it reported it
         self.out_of_time = False  # the submission's deadline cut a call
@@ -78,13 +86,13 @@ class StudentProcess:
         self._disk = DiskWatch(self.work, boundary.DISK_BUDGET, boundary.DISK_WATCH)
         setup, memory = child_setup(self.module, self.allow, list(self.siblings), self.blocked, self.work)
         setup["sandbox"] = not portable()
-        self._cgroup = MemoryCgroup(memory)
+        self._cgroup = ChildCgroups({"memory": memory, "pids": boundary.THREADS})
         held = self._cgroup.add(self.proc.pid)  # before the child reads its setup: nothing of it has run
         self._send(setup)
         ready = self._receive(boundary.PRELOAD_TIMEOUT)
         self.sandbox = str(ready.value or "")[:300] if ready.status == "value" else ""
         if ready.status == "value" and held:
-            self.sandbox += ", memory cgroup"
+            self.sandbox += ", " + " and ".join(held) + " cgroup"
         if ready.status != "value":
             self.close()
             if self.out_of_time:
@@ -152,10 +160,20 @@ class StudentProcess:
         if self._buffer or self._pipes.pending():
             self.close()  # a reply before the command: a forged message
             return False
+        self._pipes.resume()  # stopped between calls: no thread of its own runs while the grader works
         if not self._pipes.write((json.dumps(message) + "\n").encode(), timeout):
             self.close()
             return False
         return True
+
+    def _over_limits(self) -> str:
+        """Why the child is past its disk or thread budget, watched from here where the kernel
+        does not hold it (no private tmpfs, no pids cgroup); ``""`` when it is within them."""
+        if self.proc is None:
+            return ""
+        if "pids" not in self.sandbox and threads(self.proc.pid) > boundary.THREADS:
+            return f"your code started more than {boundary.THREADS} threads"
+        return "" if "private tmpfs" in self.sandbox else self._disk.over(self.proc.pid)
 
     def _receive(self, timeout: float) -> Reply:
         cut = self.deadline is not None and self.deadline - time.monotonic() < timeout
@@ -170,7 +188,7 @@ class StudentProcess:
                 self.close()
                 return Reply("timeout", output=self._take_output(), message="was stopped: the submission's time "
                              "limit was reached" if self.out_of_time else f"{what} (an endless loop?)")
-            disk = "" if "private tmpfs" in self.sandbox or self.proc is None else self._disk.over(self.proc.pid)
+            disk = self._over_limits()
             if disk:
                 self.close()
                 return Reply("error", message=f"{disk}; it was stopped", output="")
@@ -182,6 +200,7 @@ class StudentProcess:
                 if len(self._buffer) > boundary.MAX_ANSWER:
                     self.close()
                     return Reply("error", message=f"your answer is larger than {boundary.MAX_ANSWER >> 20} MiB encoded")
+        self._pipes.pause()
         end = self._buffer.index(b"\n")
         line = bytes(self._buffer[:end])
         del self._buffer[:end + 1]
@@ -202,8 +221,9 @@ class StudentProcess:
                     text = f"your code raised {kind}; return a value instead"
                 return Reply("error", message=text, output=output)
             value = wire.decode(message["value"]) if message.get("op") == "value" else None
-        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
-            return Reply("error", message=f"the answer could not be read ({type(err).__name__})", output=output)
+        except Exception as err:  # noqa: BLE001  (whatever the child sent, it is an unreadable answer)
+            why = str(err)[:200] if isinstance(err, wire.WireError) else type(err).__name__
+            return Reply("error", message=f"the answer could not be read ({why})", output=output)
         return Reply("value", value=value, output=output)
 
     def _take_output(self, replied: bool = False) -> str:
@@ -228,7 +248,7 @@ class StudentProcess:
         if code is None:
             return Reply("crash", message="your code closed the grader's pipe", output=output)
         if code < 0:
-            how = f"crashed the interpreter ({signal.Signals(-code).name})"
+            how = f"crashed the interpreter ({_signal_name(-code)})"
         else:
             how = f"ended the Python process (exit code {code}; sys.exit or os._exit?)"
         return Reply("crash", message=f"your code {how}", output=output)

@@ -84,6 +84,10 @@ def unanswered(source: str) -> frozenset[str]:
         return frozenset()
     bound: dict[str, int] = {}
     for node in ast.walk(tree):  # every binding of a name, anywhere (global statements included)
+        if (isinstance(node, ast.Name) and node.id in _DYNAMIC) or (isinstance(node, ast.Attribute) and node.attr
+                                                                  in _DYNAMIC) or (isinstance(node, ast.alias)
+                                                                                   and node.name == "*"):
+            return frozenset()  # names bound by code the tree does not show: graded as usual
         names = []
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names = [node.name]
@@ -105,6 +109,10 @@ def unanswered(source: str) -> frozenset[str]:
         if len(body) == 1 and isinstance(body[0], ast.Raise) and _not_implemented(body[0].exc):
             stubs.add(node.name)
     return frozenset(stubs)
+
+
+_DYNAMIC = frozenset({"exec", "eval", "compile", "globals", "locals", "vars", "setattr", "__import__",
+                      "__dict__", "__setattr__", "importlib", "modules"})
 
 
 def _not_implemented(exc: ast.expr | None) -> bool:

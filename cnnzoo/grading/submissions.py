@@ -23,6 +23,7 @@ bounded too; what was refused is said in ``notes`` (the report's problem column)
 from __future__ import annotations
 
 import os
+import struct
 import time
 import zipfile
 from pathlib import Path
@@ -35,6 +36,7 @@ MAX_SOURCE = 1 << 20  # bytes of one module
 MAX_ENTRIES = 10_000  # files and folders looked at in one submission
 MAX_ARCHIVE = 64 << 20  # bytes of one submission's zip
 _MAX_DEPTH = 32
+_MAX_DIRECTORY = 2 << 20  # bytes of a zip's central directory (10,000 entries need under 1 MiB)
 _METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
 _NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA"}
 
@@ -52,6 +54,8 @@ def read_submission(path: str | Path, modules: list[str], *, deadline: float | N
     named in ``notes``."""
     path, wanted = Path(path), {f"{m}{kind}": m for m in modules for kind in (".py", ".ipynb")}
     notes = [] if notes is None else notes
+    if path.is_symlink():  # a link may point anywhere, the answer key included
+        raise ValueError(f"{path.name} is a link, not a submission")
     if path.is_file():
         files = _read_zip(path, wanted, deadline, notes)
     elif path.is_dir():
@@ -82,6 +86,9 @@ def _read_zip(path: Path, wanted: dict[str, str], deadline: float | None,
     size = path.stat().st_size
     if size > MAX_ARCHIVE:
         raise ValueError(f"the zip is {size >> 20} MiB; submissions of more than {MAX_ARCHIVE >> 20} MiB are not read")
+    entries, directory = _declared(path, size)
+    if entries > MAX_ENTRIES or directory > _MAX_DIRECTORY:  # before zipfile reads the directory into memory
+        raise ValueError(f"the zip declares {entries} entries in {directory} bytes; at most {MAX_ENTRIES} are read")
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -114,6 +121,25 @@ def _read_zip(path: Path, wanted: dict[str, str], deadline: float | None,
         raise
     except Exception as err:  # noqa: BLE001  (encrypted, corrupt, truncated: a broken zip)
         raise ValueError(f"not a readable zip file ({type(err).__name__}: {err}): {path.name!r}") from None
+
+
+def _declared(path: Path, size: int) -> tuple[int, int]:
+    """(entries, central directory bytes) a zip declares in its end records (zip64 too);
+    (0, 0) where none is found (zipfile then says the file is broken)."""
+    with path.open("rb") as f:
+        f.seek(max(0, size - (1 << 16) - 22))
+        tail = f.read()
+        end = tail.rfind(b"PK\x05\x06")
+        if end < 0 or len(tail) < end + 22:
+            return 0, 0
+        entries, directory = struct.unpack("<HI", tail[end + 10:end + 16])
+        locator = end - 20
+        if (entries == 0xFFFF or directory == 0xFFFFFFFF) and locator >= 0 and tail[locator:locator + 4] == b"PK\x06\x07":
+            f.seek(struct.unpack("<Q", tail[locator + 8:locator + 16])[0])
+            record = f.read(56)
+            if record[:4] == b"PK\x06\x06" and len(record) == 56:
+                entries, directory = struct.unpack("<QQ", record[32:48])
+    return entries, directory
 
 
 def _read_folder(path: Path, wanted: dict[str, str], deadline: float | None,

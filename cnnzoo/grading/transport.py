@@ -11,7 +11,9 @@
 
 Both offer: ``output`` (the stream of what the child prints), ``pending()``, ``read(wait)``
 (bytes, ``None`` when nothing came in ``wait`` seconds, ``b""`` at the end),
-``write(data, timeout)``, ``kill()`` and ``close()``.
+``write(data, timeout)``, ``pause()`` and ``resume()`` (the kernel pipes stop the child's
+whole process group between calls, so no thread of its own runs while the grader works),
+``kill()`` and ``close()``.
 """
 
 from __future__ import annotations
@@ -75,11 +77,20 @@ class KernelPipes:
                 return False
         return True
 
-    def kill(self) -> None:
+    def _signal(self, number: int) -> None:
         try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            os.killpg(self.proc.pid, number)
         except (ProcessLookupError, PermissionError):
             pass
+
+    def pause(self) -> None:
+        self._signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self._signal(signal.SIGCONT)
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
 
     def close(self) -> None:
         os.close(self._commands)
@@ -128,6 +139,12 @@ class PortablePipes:
         writer.start()
         writer.join(timeout)
         return bool(done)
+
+    def pause(self) -> None:
+        """Nothing: the standard library has no portable way to stop a process."""
+
+    def resume(self) -> None:
+        """Nothing (see :meth:`pause`)."""
 
     def kill(self) -> None:
         try:

@@ -30,6 +30,7 @@ MAX_WEIGHT_VALUES = 2_000_000  # weights sent with a model (8 MB at float32): Le
 _MAX_DEPTH = 50
 _MAX_NODES = 2_000_000  # values in one answer (arrays count as one)
 _MAX_DICT = 1_000  # entries of one dict: a bigger one can be built to make lookups quadratic
+_MAX_NDIM = 8  # dimensions of one array
 _DTYPES = {f"{order}{kind}{size}" for order in "<>|" for kind in "iuf" for size in (1, 2, 4, 8)} | {"|b1"}
 
 
@@ -105,9 +106,11 @@ def _decode(data: Any, depth: int, budget: list[int]) -> Any:
             raise WireError(f"malformed {t}: {v!r:.80}")
         return v
     if t == "float":
+        if type(v) is not str or len(v) > 40:  # the child sends repr(float)
+            raise WireError(f"malformed float: {v!r:.80}")
         try:
             return float(v)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise WireError(f"malformed float: {v!r:.80}") from None
     if t in ("list", "tuple") and isinstance(v, list):
         items = [_decode(item, depth + 1, budget) for item in v]
@@ -140,6 +143,9 @@ def _array(data: dict[str, Any]) -> Any:
     dtype, shape = data.get("dtype"), data.get("shape")
     if dtype not in _DTYPES or not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
         raise WireError(f"malformed array: dtype {dtype!r:.20}, shape {shape!r:.40}")
+    if len(shape) > _MAX_NDIM or math.prod(shape) > _MAX_NODES:
+        raise WireError(f"an array in an answer has at most {_MAX_NDIM} dimensions and {_MAX_NODES:,} values; "
+                        f"got shape {shape!r:.60}")
     try:
         raw = base64.b64decode(data.get("data", ""), validate=True)
     except (TypeError, ValueError):
@@ -157,7 +163,9 @@ def _keras_model(data: dict[str, Any]) -> KerasModel:
         json.loads(config)
         rows = tuple((str(path), tuple(int(d) for d in shape), bool(trainable))
                      for path, shape, trainable in weights)
-    except (TypeError, ValueError):
+        if any(len(shape) > _MAX_NDIM or any(d < 0 for d in shape) for _, shape, _ in rows):
+            raise ValueError("a weight's shape")
+    except (TypeError, ValueError, OverflowError, RecursionError):
         raise WireError("malformed Keras model") from None
     values = data.get("values")
     if values is None:
