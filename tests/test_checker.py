@@ -150,7 +150,7 @@ def test_json_summary_needs_no_tensorflow(families, tmp_path):
     assert rows == [list(map(str, (r.name, r.params, r.output_shape))) for r in live.rows]
 
 
-def test_unknown_layers_are_reported_not_guessed(keras):
+def test_unknown_layers_are_read_from_their_variables_live_and_reported_from_json(keras):
     @keras.saving.register_keras_serializable(package="test")
     class Mystery(keras.layers.Layer):
         def build(self, shape):
@@ -163,10 +163,13 @@ def test_unknown_layers_are_reported_not_guessed(keras):
     out = keras.layers.Dense(2, name="after")(Mystery(name="mystery")(inp))
     model = keras.Model(inp, out)
     s = cnnzoo.summarize(model)
-    assert [r.name for r in s.uncounted] == ["mystery"]
-    assert s["mystery"].params is None and s["mystery"].keras_params == 15
+    assert s.uncounted == [] and s.total == model.count_params() == 15 + 8
+    assert (s["mystery"].params, s["mystery"].basis, s["mystery"].formula_params) == (15, "variables", 0)
+    assert s["mystery"].explain.endswith(" 5*3 = 15") and s.formula_params == 8
     assert s["after"].params == 8  # the walk goes on with the shape Keras recorded
-    assert "Not counted" in str(s)
+    cold = cnnzoo.summarize(model.to_json())  # no variables to read: reported, never guessed
+    assert [r.name for r in cold.uncounted] == ["mystery"] and cold["mystery"].params is None
+    assert cold["after"].params == 8 and "Not counted" in str(cold)
 
 
 def test_ops_on_tensors_are_followed(keras):

@@ -161,7 +161,7 @@ def _DictModel(keras, L):
     return DictModel()
 
 
-def test_sequential_inside_and_a_user_layer_is_not_guessed(keras, L):
+def test_sequential_inside_and_a_user_layer_is_read_from_its_variables_not_guessed(keras, L):
     class Scale(L.Layer):
         def build(self, shape):
             self.g = self.add_weight(shape=(shape[-1],))
@@ -185,11 +185,14 @@ def test_sequential_inside_and_a_user_layer_is_not_guessed(keras, L):
 
     model = Net()
     s = cnnzoo.summarize(model, input_shape=(4,))
-    assert {r.name for r in s.uncounted} == {"scale", "mine"}
-    assert s.mismatches == []
-    assert s["scale"].keras_params == 8 and s["mine"].keras_params == 8 * 2 + 2 + 3
+    _agrees(s, model)
+    assert {r.name for r in s.rows if r.basis == "variables"} == {"scale", "mine"}
+    assert (s["scale"].params, s["mine"].params) == (8, 8 * 2 + 2 + 3)  # the extra weight too
+    assert s["mine"].explain.startswith("from its variables") and s["mine"].explain.endswith(" 3 = 21")
+    assert s["mine"].formula_params == 0 and s.formula_params == 40 + 32
+    assert s.formula_share == pytest.approx(72 / s.total)
     assert s["scale"].output_shape == (8,) and s["body"].params == 40 + 32
-    assert "not compared" in str(s)
+    assert "Counted by cnnzoo's formulas: 71.3% of parameters (72)" in str(s)  # 72 of 101
 
 
 def test_a_user_class_named_like_a_keras_layer_is_not_counted_from_json(keras, L):
@@ -232,7 +235,7 @@ def test_unknown_layers_keep_their_place_in_any_graph(keras, L):
     model = keras.Model(inp, Mystery(name="mystery")(L.Dense(3, name="d")(inp)))  # an output
     s = cnnzoo.summarize(model)
     assert s["mystery"].output_shape == (6,) and s.mismatches == []
-    assert [r.name for r in s.uncounted] == ["mystery"]
+    assert s.uncounted == [] and (s["mystery"].params, s["mystery"].basis) == (0, "variables")
     offline = cnnzoo.summarize(model.to_json())
     assert offline["mystery"].output_shape is None and offline["d"].params == 18
     seq = keras.Sequential([keras.Input((5,)), Mystery(name="m2"), L.Dense(2, name="after")])

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, Optional
 
 from cnnzoo.count import CALL_OPTIONS, Shape
 
-__all__ = ["calls", "unwrap", "pick", "as_refs", "Ref", "Node"]
+__all__ = ["calls", "unwrap", "pick", "as_refs", "nested_graph", "why", "Ref", "Node"]
 
 Ref = tuple[str, int, int]
 _NOT_INPUTS = frozenset({"mask", "training", "initial_state", "constants", "count_weights"})
@@ -105,3 +105,18 @@ def as_refs(value: Any) -> list[Ref]:
     if isinstance(value, (list, tuple)):
         return [r for v in value for r in as_refs(v)]
     raise ValueError(f"a model's inputs and outputs must be [layer, node, index] references; got {value!r}")
+
+
+def nested_graph(layer: Any) -> int:
+    """1 for a nested Functional model's config (Keras numbers its outside calls from 1), else 0."""
+    cfg = layer.get("config") if isinstance(layer, dict) else None
+    return int(isinstance(cfg, dict) and "layers" in cfg and "input_layers" in cfg)
+
+
+def why(err: BaseException) -> str:
+    """A config error in words: a missing key or a wrong type named as the field it is."""
+    if isinstance(err, KeyError):
+        return f"the config has no field {err.args[0]!r}" if err.args else "a config field is missing"
+    if isinstance(err, (TypeError, AttributeError, IndexError)):
+        return f"a config field has the wrong type or length ({err})"
+    return str(err)

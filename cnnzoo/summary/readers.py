@@ -8,9 +8,8 @@ Nothing here imports TensorFlow: a live model is read through its own methods, a
 from __future__ import annotations
 
 import json
-import math
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, Optional
 
 from cnnzoo.specs import ModelSpec, get_spec, is_registered, list_models
@@ -58,88 +57,15 @@ def _is_keras_model(obj: Any) -> bool:
     return hasattr(obj, "count_params") and hasattr(obj, "layers") and hasattr(obj, "get_config")
 
 
-def _keras_layers(model: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    for layer in model.layers:
-        yield prefix + layer.name, layer
-        if hasattr(layer, "layers") and hasattr(layer, "get_config"):
-            yield from _keras_layers(layer, prefix + layer.name + "/")
-
-
-
-def _size(variables: Any) -> int:
-    return sum(math.prod(int(d) for d in v.shape) for v in variables)
-
-
-def _graph(model: Any) -> Optional[dict[str, Any]]:
-    """A Functional or Sequential model's config (it holds the layer graph), else ``None``."""
-    try:
-        config = model.get_config()
-    except NotImplementedError:
-        return None
-    return config if isinstance(config, dict) and "layers" in config and model.built else None
-
-
-class _Live:
-    """Answers for a live model's layers the engine does not count (see :func:`walk`)."""
-
-    def __init__(self, model: Any):
-        self.layers = dict(_keras_layers(model))
-
-    def __call__(self, path: str, shapes: list[Any], depth: int, max_depth: Optional[int]) -> Any:
-        layer = self.layers.get(path)
-        if layer is None or _graph(layer) is not None:
-            return None
-        from cnnzoo.summary.trace import expand
-
-        try:
-            return expand(layer, shapes, path, depth, max_depth)
-        except ValueError:
-            return None
-
-    def shapes(self, path: str, shapes: list[Any]) -> Optional[list[Any]]:
-        layer = self.layers.get(path)
-        if layer is None:
-            return None
-        try:
-            out = layer.output if len(getattr(layer, "_inbound_nodes", ())) == 1 else None
-            if out is None and None not in shapes:
-                import keras
-
-                args = [keras.KerasTensor((None, *s)) for s in shapes]
-                out = layer.compute_output_spec(*args) if len(args) > 1 else \
-                    layer.compute_output_spec(args[0])
-        except Exception:  # noqa: BLE001  (an unknown layer's shape is then shown as unknown)
-            return None
-        if out is None:
-            return None
-        return [tuple(t.shape[1:]) for t in out] if isinstance(out, (list, tuple)) else [tuple(out.shape[1:])]
-
-
 def _from_keras(model: Any, depth: Optional[int], input_shape: Any) -> Summary:
-    config = _graph(model)
-    if config is None or input_shape is not None:
-        from cnnzoo.summary.trace import trace
+    from cnnzoo.summary.live import from_functional, is_functional
 
-        return trace(model, input_shape, depth)
-    kind = "Sequential" if type(model).__name__ == "Sequential" else "Functional"
-    summary = walk({"class_name": kind, "config": config}, model.name, "keras.Model", depth,
-                   _Live(model))
-    live = dict(_keras_layers(model))
-    for row in summary.rows:
-        layer = live.get(row.name)
-        if layer is None or (row.container and "some not counted" in row.explain):
-            continue
-        row.keras_trainable = _size(layer.trainable_weights)
-        row.keras_params = row.keras_trainable + _size(layer.non_trainable_weights)
-        try:
-            out = layer.output
-            shapes = [tuple(t.shape[1:]) for t in out] if isinstance(out, (list, tuple)) \
-                else tuple(out.shape[1:])
-            row.keras_shape = shapes
-        except (AttributeError, ValueError, RuntimeError):
-            pass
-    summary.keras_total = int(model.count_params())
-    return summary
+    if is_functional(model) or (input_shape is None and type(model).__name__ == "Sequential"
+                                and model.built and "layers" in model.get_config()):
+        return from_functional(model, depth, input_shape)
+    from cnnzoo.summary.trace import trace
+
+    return trace(model, input_shape, depth)
 
 
 def summarize(model: Any, *, depth: Optional[int] = None, input_shape: Any = None,
@@ -148,12 +74,14 @@ def summarize(model: Any, *, depth: Optional[int] = None, input_shape: Any = Non
 
     ``model`` is a registered name (``"vgg16"``; ``spec_options`` such as
     ``variant="paper"`` or ``input_shape`` go to the spec), a :class:`~cnnzoo.specs.ModelSpec`,
-    a ``keras.Model`` (Functional or Sequential; each row then also carries Keras' own
-    count), a ``model.to_json()`` string or its dict, or the path of a ``.keras`` or
-    ``.json`` file (read without TensorFlow). A subclassed ``keras.Model`` (or one given
-    ``input_shape``, batch axis excluded) is traced through one call, one row per layer
-    call (see :mod:`cnnzoo.summary.trace`). ``depth`` limits how far nested models are
-    expanded (0: one row each).
+    a ``keras.Model`` (each row then also carries Keras' own count), a ``model.to_json()``
+    string or its dict, or the path of a ``.keras`` or ``.json`` file (read without
+    TensorFlow). A Functional model, a subclass of one too (a KerasHub backbone), is walked
+    through its layer graph, on ``input_shape`` (batch axis excluded) when given; a user's
+    or KerasHub's layer in it is expanded into the rows of the layers it calls and of its
+    own variables (see :mod:`cnnzoo.summary.live`). Any other ``keras.Model`` is traced
+    through one call, one row per layer call (see :mod:`cnnzoo.summary.trace`). ``depth``
+    limits how far nested models and layers are expanded (0: one row each).
 
     >>> summarize("alexnet", variant="paper").total
     60965224

@@ -39,6 +39,9 @@ def render(summary: Summary) -> str:
     lines.append(f"Non-trainable params: {summary.non_trainable:,}")
     lines.append(f"Multiply-accumulates per image: {summary.macs:,}")
     lines.append(f"Activations per image: {size_text(summary.activation_bytes)}")
+    if summary.formula_params != summary.total:
+        lines.append(f"Counted by cnnzoo's formulas: {summary.formula_share:.1%} of parameters "
+                     f"({summary.formula_params:,}); the rest read from the layers' own variables")
     if summary.keras_total is not None:
         verdict = "agrees" if summary.keras_total == summary.total and not summary.mismatches else \
             "DIFFERS" if summary.mismatches or not summary.uncounted else \

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, Protocol
 
 from cnnzoo.count import LayerCount, Shape, UnknownLayer, count_layer
-from cnnzoo.summary.graph import as_refs, calls, pick, unwrap
+from cnnzoo.summary.graph import as_refs, calls, nested_graph, pick, unwrap, why
 from cnnzoo.summary.rows import Row, Summary
 
 __all__ = ["walk"]
@@ -36,18 +36,9 @@ class _Place:
 class _Live(Protocol):
     """What a live model answers for layers the engine does not count."""
 
-    def shapes(self, path: str, shapes: list) -> Optional[list]: ...
+    def shapes(self, path: str, node: int, shapes: list) -> Optional[list]: ...
 
-    def __call__(self, path: str, shapes: list, depth: int, max_depth: Optional[int]) -> Any: ...
-
-
-def why(err: BaseException) -> str:
-    """A config error in words: a missing key or a wrong type named as the field it is."""
-    if isinstance(err, KeyError):
-        return f"the config has no field {err.args[0]!r}" if err.args else "a config field is missing"
-    if isinstance(err, (TypeError, AttributeError, IndexError)):
-        return f"a config field has the wrong type or length ({err})"
-    return str(err)
+    def __call__(self, path: str, node: int, depth: int) -> Any: ...
 
 
 class _Walker:
@@ -60,6 +51,7 @@ class _Walker:
         self.rows: list[Row] = []
         self.calls = 0
         self.scans = 0
+        self.node = 0
 
     def model(self, kind: str, cfg: dict[str, Any], inputs: Optional[list[Shape]],
               at: _Place) -> tuple[list[Shape], LayerCount]:
@@ -68,8 +60,8 @@ class _Walker:
         return self._functional(cfg, inputs, at)
 
     def _call(self, layer: dict[str, Any], shapes: list[Optional[Shape]], at: _Place,
-              first: bool = True, recorded: Optional[list[Shape]] = None,
-              options: Optional[dict[str, Any]] = None) -> list[Optional[Shape]]:
+              first: bool = True, recorded: Optional[list[Optional[Shape]]] = None,
+              options: Optional[dict[str, Any]] = None, node: int = 0) -> list[Optional[Shape]]:
         """One call of a layer: its output shapes; its row (and count) at its ``first`` call."""
         self.calls += 1
         if self.calls > MAX_CALLS or at.depth > MAX_NESTING:
@@ -86,25 +78,29 @@ class _Walker:
         if (cls in _CONTAINERS or "layers" in cfg) and None not in shapes:
             return self._container(cls, cfg, name, shapes, at, first)  # type: ignore[arg-type]
         reason = ""
+        self.node = node
         try:
             if None in shapes:
                 raise UnknownLayer("its input shape is unknown")
             result = count_layer(cls, cfg, shapes, layer.get("module"),  # type: ignore[arg-type]
                                  registered_name=layer.get("registered_name"), call=options)
         except UnknownLayer as err:
-            reason = "input shape unknown" if None in shapes else f"unknown layer {err}"
+            if str(layer.get("module")).startswith("keras.src.ops"):  # an operation: never weights
+                outs = list(recorded) if recorded and None not in recorded else self._ask_live(shapes)
+                result = LayerCount(output=outs[0] if len(outs) == 1 else outs,  # type: ignore[arg-type]
+                                    explain="an operation: no weights")
+            else:
+                reason = "input shape unknown" if None in shapes else f"unknown layer {err}"
         except (ValueError, KeyError, TypeError, IndexError, AttributeError, ArithmeticError) as err:
             if self.live is None:  # a config's error: named
                 raise ValueError(f"layer {self.where!r} ({cls}): {why(err)}") from err
             reason = f"no formula fits this call ({why(err)})"  # Keras built it: never a crash
-        if reason and self.live is not None and None not in shapes and first:
-            expanded = self.live(self.where, shapes, at.depth, self.max_depth)
+        if reason and self.live is not None and first:
+            expanded = self.live(self.where, node, at.depth)
             if expanded is not None:  # a user's model or layer in a live model: traced
                 row, rows, outs = expanded
-                if rows or row.counted:
-                    self.rows += [row, *rows]
-                    return outs
-                recorded = [o for o in outs if o is not None] or recorded  # nothing inside: one row
+                self.rows += [row, *rows]
+                return outs if outs != [None] else list(recorded or ()) or self._ask_live(shapes)
         if reason:
             outs = list(recorded) if recorded else self._ask_live(shapes)
             shown = outs[0] if len(outs) == 1 else (outs or None)
@@ -119,7 +115,8 @@ class _Walker:
                 params=result.trainable + result.non_trainable if counted else None,
                 trainable=result.trainable if counted else None,
                 non_trainable=result.non_trainable if counted else None, macs=result.macs,
-                explain=result.explain, shape_explain=result.shape_explain, depth=at.depth))
+                explain=result.explain, shape_explain=result.shape_explain, depth=at.depth,
+                formula_params=result.trainable + result.non_trainable if counted else 0))
         if reason:
             return outs
         return result.output if isinstance(result.output, list) else [result.output]
@@ -128,7 +125,7 @@ class _Walker:
         """Output shapes of the current layer from the live model, when there is one."""
         if self.live is None:
             return [None]
-        return self.live.shapes(self.where, shapes) or [None]
+        return self.live.shapes(self.where, self.node, shapes) or [None]
 
     def _container(self, cls: str, cfg: dict[str, Any], name: str, shapes: list[Shape], at: _Place,
                    first: bool) -> list[Optional[Shape]]:
@@ -148,6 +145,7 @@ class _Walker:
         if any(not r.counted for r in self.rows[start + 1:]):
             row.explain += " (some not counted)"  # an incomplete sum, not compared with Keras
         if self.max_depth is not None and at.depth >= self.max_depth:
+            row.formula_params = sum(r.formula_params for r in self.rows[start + 1:] if not r.container)
             del self.rows[start + 1:]  # collapse: keep the model's own row only
             row.container = False
         return outs
@@ -206,17 +204,18 @@ class _Walker:
                 if not all((ref[0], ref[1]) in values for ref, _ in node.tensors):
                     continue
                 shapes = [pick(values[(r[0], r[1])], r[2]) or given for r, given in node.inputs]
-                known = recorded.get((name, index), {})
-                rec = [known[t] for t in sorted(known)]
+                known = recorded.get((name, index), {})  # a later output may be the only one used
+                rec = [known.get(t) for t in range(max(known) + 1)] if known else []
                 values[(name, index)] = self._call(layers[name], shapes, at, name not in done_names, rec,
-                                                   node.options)
+                                                   node.options, index)
                 done_names.add(name)
                 pending.remove(item)
                 progress = True
             if not progress:
                 stuck = ", ".join(sorted({p[0] for p in pending}))
                 raise ValueError(f"the layer graph cannot be evaluated; waiting: {stuck}")
-        outs = [pick(values[(n, node)], t) for n, node, t in as_refs(cfg["output_layers"])]
+        outs = [pick(values[(n, node - nested_graph(layers.get(n)))], t)  # a model's own call is node 0
+                for n, node, t in as_refs(cfg["output_layers"])]
         return outs, self._total(start, at.depth)
 
     def _total(self, start: int, depth: int) -> LayerCount:
@@ -234,15 +233,27 @@ def walk(config: dict[str, Any], name: str, source: str, depth: Optional[int],
     """The :class:`Summary` of a serialized model (``{"class_name", "config"}`` or a bare config).
 
     ``live`` answers for a live model's layers the engine does not count: a user's model
-    or layer is traced (``live(path, shapes, depth, max_depth)`` gives its rows), any other
-    gets its output shapes from Keras (``live.shapes(path, shapes)``); without ``live``
-    they are unknown.
+    or layer is expanded from its call (``live(path, node, depth)`` gives its rows), any
+    other gets its output shapes from Keras (``live.shapes(path, node, shapes)``); without
+    ``live`` they are unknown. A model saved as its constructor's arguments (a subclass of
+    Functional, as KerasHub's models are) has no graph to walk: a ``ValueError`` says so.
     """
     if not isinstance(config, dict):
         raise TypeError(f"a model config must be a dict; got {type(config).__name__}")
     kind, cfg = unwrap(config)
     if not isinstance(cfg, dict):
         raise ValueError(f"the model's 'config' must be a dict; got {type(cfg).__name__}")
+    if not isinstance(cfg.get("layers"), list) and "class_name" not in config:
+        raise ValueError(f"{source}: a model config needs a 'layers' list (a Sequential or Functional "
+                         f"model's); got the fields {sorted(map(str, cfg))[:8]}")
+    if not isinstance(cfg.get("layers"), list):
+        home = config.get("registered_name") or config.get("module") or "an unknown module"
+        raise ValueError(
+            f"{source}: {kind} ({home}) is saved as its constructor's arguments "
+            f"({', '.join(sorted(map(str, cfg))[:5]) or 'none'}, ...), not as a layer graph: its layers "
+            "are built only by its code, which a saved config does not run. For a table, build the "
+            "model in Python (keras.saving.load_model, or the class itself) and pass the live model: "
+            "cnnzoo.summarize(model)")
     walker = _Walker(depth, live)
     try:
         _, total = walker.model(kind, cfg, None, _Place(frozen=cfg.get("trainable") is False))
