@@ -90,6 +90,11 @@ def test_a_config_of_constructor_arguments_says_why_it_has_no_table(keras, Backb
     with pytest.raises(ValueError, match=r"Backbone \(mine>Backbone\) is saved as its constructor's "
                                          r"arguments .* built only by its code.*cnnzoo.summarize\(model\)"):
         cnnzoo.summarize(text)
+    path = tmp_path / "backbone.keras"
+    Backbone(name="saved").save(path)
+    with pytest.raises(ValueError, match=r"backbone.keras: Backbone \(test_functional_live\) is saved as its "
+                                         r"constructor's arguments \(dim, layers, name, vocabulary"):
+        cnnzoo.summarize(str(path))
     with pytest.raises(ValueError, match="needs a 'layers' list"):
         cnnzoo.summarize({"name": "x", "dim": 8})
 
@@ -187,3 +192,29 @@ def test_einsum_dense_with_an_unknown_axis_in_output_shape_is_no_mismatch(keras,
     s = cnnzoo.summarize(model, input_shape=(5, 8))
     _exact(s, model)
     assert s["e"].keras_shape == (5, 4) and s["e"].output_shape in ((None, 4), (5, 4))
+
+
+def test_a_block_that_branches_on_a_tensor_is_called_on_zeros(keras, L):
+    class Branchy(L.Layer):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            self.long, self.short = L.Dense(4, name="long"), L.Dense(4, name="short")
+
+        def build(self, shape):  # both branches built: Keras counts both
+            self.long.build(shape)
+            self.short.build(shape)
+
+        def call(self, x):  # Python control flow on a size the graph leaves unknown
+            return self.long(x) if keras.ops.shape(x)[1] > 2 else self.short(x)
+
+        def compute_output_shape(self, shape):
+            return (*shape[:-1], 4)
+
+    seq = keras.Input((None, 3))
+    block = Branchy(name="branchy")
+    model = keras.Model(seq, block(seq))
+    s = cnnzoo.summarize(model)
+    _exact(s, model)
+    assert "called on zeros, each unknown axis 8 long" in s["branchy"].explain
+    assert s["branchy/long"].output_shape == (8, 4) and s["branchy/(own weights)"].params == 16
+    assert "short" in s["branchy/(own weights)"].explain  # held, not called here: read, not lost

@@ -36,8 +36,15 @@ class Call:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+def _dim(d: Any) -> Any:
+    try:
+        return None if d is None else int(d)
+    except (TypeError, ValueError):  # a symbolic size (JAX's shape polymorphism): not known
+        return None
+
+
 def _shape(tensor: Any) -> tuple:
-    return tuple(None if d is None else int(d) for d in tuple(tensor.shape)[1:])
+    return tuple(_dim(d) for d in tuple(tensor.shape)[1:])
 
 
 def tensor_shapes(value: Any) -> list[tuple]:
@@ -103,23 +110,41 @@ def _run(layer: Any, args: tuple, kwargs: dict[str, Any], symbolic: bool) -> Cal
     return root
 
 
+UNKNOWN = 8  # the size given to an axis a graph leaves unknown, when a call is made on zeros
+
+
 def replay(layer: Any, node: Any) -> Call:
     """A layer's call in a live functional graph, made again on that node's own symbolic
     tensors (masks and keyword tensors included): what the layers inside it do. A tensor
-    Keras marked sparse but the layer computes on densely is given dense the second time."""
+    Keras marked sparse is given dense the second time; a call that cannot run symbolically
+    (Python control flow on tensors) is made on zeros, each unknown axis :data:`UNKNOWN`
+    long (the root's ``options["on zeros"]`` then says so)."""
     import keras
+    import numpy as np
 
     args, kwargs = tuple(node.arguments.args), dict(node.arguments.kwargs)
-    try:
-        return _run(layer, args, kwargs, True)
-    except Exception:  # noqa: BLE001  (retried dense, else this error is the one shown)
-        def dense(t: Any) -> Any:
-            return keras.KerasTensor(t.shape, t.dtype) if isinstance(t, keras.KerasTensor) else t
 
-        if not any(getattr(t, "sparse", False) or getattr(t, "ragged", False)
-                   for t in keras.tree.flatten((args, kwargs))):
-            raise
-        return _run(layer, *keras.tree.map_structure(dense, (args, kwargs)), True)
+    def dense(t: Any) -> Any:
+        return keras.KerasTensor(t.shape, t.dtype) if isinstance(t, keras.KerasTensor) else t
+
+    def zeros(t: Any) -> Any:
+        if not isinstance(t, keras.KerasTensor):
+            return t
+        return np.zeros([(1 if i == 0 else UNKNOWN) if d is None else d for i, d in enumerate(t.shape)],
+                        t.dtype)  # an unknown first axis is the batch: 1
+
+    errors = []
+    for make, symbolic in ((None, True), (dense, True), (zeros, False)):
+        try:
+            a, k = (args, kwargs) if make is None else keras.tree.map_structure(make, (args, kwargs))
+            call = _run(layer, a, k, symbolic)
+        except Exception as err:  # noqa: BLE001  (the next way is tried; the first error is shown)
+            errors.append(err)
+            continue
+        if not symbolic:
+            call.options["on zeros"] = True
+        return call
+    raise errors[0]
 
 
 def _batched(input_shape: Any) -> Any:

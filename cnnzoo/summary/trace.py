@@ -27,7 +27,7 @@ from typing import Any, Optional
 from cnnzoo.count import LayerCount, UnknownLayer, count_layer
 from cnnzoo.count.core import _builtin
 from cnnzoo.summary.ledger import Weights, settle, weights
-from cnnzoo.summary.record import Call, call_tree, replay
+from cnnzoo.summary.record import UNKNOWN, Call, call_tree, replay
 from cnnzoo.summary.rows import Row, Summary
 
 __all__ = ["trace", "expand", "Tracer"]
@@ -67,8 +67,15 @@ def _count(layer: Any, shapes: list[tuple], options: dict[str, Any]) -> tuple[Op
         return None, f"not counted: {err}"
 
 
-def _text(variables: Weights) -> str:
-    terms = [f"{v.name} {'*'.join(str(int(d)) for d in v.shape) or 'scalar'}" for v, _ in variables]
+def _text(variables: Weights, owner: Any = None) -> str:
+    """``name shape`` of each variable and their sum; one held by a layer inside ``owner`` (not
+    called) is named with that layer: ``short/kernel 3*4``."""
+    def name(v: Any) -> str:
+        parts = str(getattr(v, "path", v.name)).split("/")
+        inner = owner is not None and len(parts) > 1 and parts[-2] != owner.name
+        return "/".join(parts[-2:]) if inner else v.name
+
+    terms = [f"{name(v)} {'*'.join(str(int(d)) for d in v.shape) or 'scalar'}" for v, _ in variables]
     return " + ".join(terms) + f" = {sum(math.prod(int(d) for d in v.shape) for v, _ in variables):,}"
 
 
@@ -94,7 +101,7 @@ class Tracer:
         own = self._own(call)
         if own:
             row = self._variables_row(prefix + "(own weights)", "weights", own, depth,
-                                      "own weights: ")
+                                      "own weights: ", call.layer)
             total.trainable += row.trainable or 0
             total.non_trainable += row.non_trainable or 0
         return total
@@ -109,12 +116,13 @@ class Tracer:
             stack.extend(c.children)
         return [(v, t) for v, t in weights(call.layer) if id(v) not in inside]
 
-    def _variables_row(self, name: str, kind: str, own: Weights, depth: int, why: str) -> Row:
+    def _variables_row(self, name: str, kind: str, own: Weights, depth: int, why: str,
+                       owner: Any = None) -> Row:
         trainable = sum(math.prod(int(d) for d in v.shape) for v, t in own if t)
         total = sum(math.prod(int(d) for d in v.shape) for v, _ in own)
         row = Row(name=name, kind=kind, output_shape=None, params=total, trainable=trainable,
                   non_trainable=total - trainable, depth=depth, basis="variables",
-                  explain=why + (_text(own) if own else "no weights"))
+                  explain=why + (_text(own, owner) if own else "no weights"))
         self.rows.append(row)
         self.variables[id(row)] = own
         return row
@@ -146,7 +154,8 @@ class Tracer:
             if first:
                 row.trainable, row.non_trainable = total.trainable, total.non_trainable
                 row.params = total.trainable + total.non_trainable
-                row.explain = f"sum of {len(self.rows) - start} nested calls"
+                row.explain = f"sum of {len(self.rows) - start} nested calls" + (
+                    f" (called on zeros, each unknown axis {UNKNOWN} long)" if call.options.get("on zeros") else "")
             row.macs = total.macs
             if any(not r.counted for r in self.rows[start:]):
                 row.explain += " (some not counted)"

@@ -247,7 +247,8 @@ def walk(config: dict[str, Any], name: str, source: str, depth: Optional[int],
         raise ValueError(f"{source}: a model config needs a 'layers' list (a Sequential or Functional "
                          f"model's); got the fields {sorted(map(str, cfg))[:8]}")
     if not isinstance(cfg.get("layers"), list):
-        home = config.get("registered_name") or config.get("module") or "an unknown module"
+        registered = str(config.get("registered_name") or "")
+        home = registered if ">" in registered else config.get("module") or registered or "an unknown module"
         raise ValueError(
             f"{source}: {kind} ({home}) is saved as its constructor's arguments "
             f"({', '.join(sorted(map(str, cfg))[:5]) or 'none'}, ...), not as a layer graph: its layers "
