@@ -11,6 +11,9 @@ from cnnzoo import ops
 from cnnzoo.grading import Question
 
 MODULE = "backward"
+SLIDES = {  # the lecture slide each question belongs to ("": the module's)
+    "": "Training the layers: their gradients (after the slides on channels)",
+}
 
 # ---- the students' helpers, word for word (a test keeps the two copies identical) ----
 

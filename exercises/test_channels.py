@@ -7,6 +7,9 @@ from cnnzoo import ops
 from cnnzoo.grading import Question
 
 MODULE = "channels"
+SLIDES = {  # the lecture slide each question belongs to ("": the module's)
+    "": "Multiple channels, non-linearity: g(conv + b), one map per filter",
+}
 ARRAY = "a NumPy array"
 FLIPPED = "you flipped the filter: the lecture's 'convolution' is cross-correlation, used as it is"
 

@@ -7,6 +7,12 @@ from cnnzoo import ops
 from cnnzoo.grading import Question
 
 MODULE = "convolution"
+SLIDES = {  # the lecture slide each question belongs to ("": the module's)
+    "": "Filters and convolution (cross-correlation; strides)",
+    "pad": "Padding, and the padding frames (6.0 for 8, 4.0 for 3)",
+    "slide_errata": "Padding, and the padding frames (6.0 for 8, 4.0 for 3)",
+    "frames_stride": "Padding, and the padding frames (6.0 for 8, 4.0 for 3)",
+}
 X = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]  # the lecture's
 K = [[0, 1, 2], [2, 2, 0], [0, 1, 2]]
 GRID = "a list of lists of numbers"

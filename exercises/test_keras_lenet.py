@@ -10,6 +10,9 @@ from cnnzoo.grading.wire import KerasModel
 
 MODULE = "keras_lenet"
 ALLOW = ("numpy", "keras")
+SLIDES = {  # the lecture slide each question belongs to ("": the module's)
+    "": "Exercise LeNet-5, Q1-Q7 (built with Keras)",
+}
 
 
 def _grade(model, args):

@@ -9,6 +9,9 @@ from cnnzoo.grading import Question
 from cnnzoo.specs import VGG_CFGS
 
 MODULE = "layer_cost"
+SLIDES = {  # the lecture slide each question belongs to ("": the module's)
+    "": "Notebook: LeNet-5, AlexNet, VGG-16 (counts and cost)",
+}
 LENET = (32, 1, 10)  # the lecture's
 CONV1 = (32, 5, 1, 6, 0, 1)  # the lecture's LeNet-5 conv1
 

@@ -7,6 +7,9 @@ from cnnzoo import ops
 from cnnzoo.grading import Question
 
 MODULE = "local_features"
+SLIDES = {  # the lecture slide each question belongs to ("": the module's)
+    "": "Are MLPs well suited for images? (two cats, translation invariance, local features)",
+}
 GRID = "a list of lists of numbers"
 CATS = (100, 3)  # the cat slides: 100x100 RGB images, the ear inside a 10x10 box
 

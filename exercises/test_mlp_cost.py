@@ -4,6 +4,9 @@ from cnnzoo import arithmetic as ar
 from cnnzoo.grading import Question
 
 MODULE = "mlp_cost"
+SLIDES = {  # the lecture slide each question belongs to ("": the module's)
+    "": "Modern cameras: an MLP on a 108-megapixel photo",
+}
 
 
 def _image(r):

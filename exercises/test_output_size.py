@@ -4,6 +4,14 @@ from cnnzoo import arithmetic as ar
 from cnnzoo.grading import Question
 
 MODULE = "output_size"
+SLIDES = {  # the lecture slide each question belongs to ("": the module's)
+    "valid_output": "n - f + 1, repeated until the filter no longer fits",
+    "repeated_valid": "n - f + 1, repeated until the filter no longer fits",
+    "pixel_uses": "The corner pixel is used once, the middle one nine times",
+    "padded_output": "Padding, 'same' padding",
+    "same_padding": "Padding, 'same' padding",
+    "strided_output": "Strides",
+}
 
 
 def _repeated(n, f):

@@ -6,6 +6,11 @@ from cnnzoo.grading import Question
 from cnnzoo.specs import VGG_CFGS
 
 MODULE = "parameters"
+SLIDES = {  # the lecture slide each question belongs to ("": the module's)
+    "": "Exercise LeNet-5, Q1-Q7 and the total",
+    "vgg_params": "Notebook: LeNet-5, AlexNet, VGG-16 (counts and cost)",
+    "alexnet_params": "Notebook: LeNet-5, AlexNet, VGG-16 (counts and cost)",
+}
 LECTURE = (32, 1, 10)
 LAYERS = ("conv1", "pool1", "conv2", "pool2", "fc1", "fc2", "fc3")
 

@@ -9,6 +9,9 @@ from cnnzoo import ops
 from cnnzoo.grading import Question
 
 MODULE = "pooling"
+SLIDES = {  # the lecture slide each question belongs to ("": the module's)
+    "": "Pooling, max and average (the average rounded on the slide)",
+}
 X = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]  # the lecture's
 GRID = "a list of lists of numbers"
 

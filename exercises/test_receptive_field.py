@@ -4,6 +4,9 @@ from cnnzoo import arithmetic as ar
 from cnnzoo.grading import Question
 
 MODULE = "receptive_field"
+SLIDES = {  # the lecture slide each question belongs to ("": the module's)
+    "": "The corner pixel is used once, the middle one nine times (receptive field)",
+}
 
 
 def _stack(r):

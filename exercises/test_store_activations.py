@@ -6,6 +6,9 @@ import cnnzoo
 from cnnzoo.grading import Question
 
 MODULE = "store_activations"
+SLIDES = {  # the lecture slide each question belongs to ("": the module's)
+    "": "Training CNNs for own applications (transfer with stored activations)",
+}
 
 
 def _vgg_shape(size):

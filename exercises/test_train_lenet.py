@@ -22,6 +22,9 @@ from cnnzoo.grading.wire import KerasModel
 
 MODULE = "train_lenet"
 ALLOW = ("numpy", "keras")
+SLIDES = {  # the lecture slide each question belongs to ("": the module's)
+    "": "Training CNNs for own applications (LeNet-5 on MNIST)",
+}
 THRESHOLD = 0.95
 SECONDS = 180  # the call's limit: wall-clock and CPU time (all threads) alike
 

@@ -19,6 +19,9 @@ from cnnzoo.grading.wire import KerasModel
 
 MODULE = "transfer_head"
 ALLOW = ("numpy", "keras")
+SLIDES = {  # the lecture slide each question belongs to ("": the module's)
+    "": "Training CNNs for own applications (transfer with stored activations)",
+}
 THRESHOLD = 0.92  # a linear head on these features gets about 96%; logistic regression on pixels 93%
 ROUNDS = 60
 SECONDS = 120

@@ -17,6 +17,9 @@ from cnnzoo.grading import Question
 
 MODULE = "visualise"
 ALLOW = ("numpy", "keras", "matplotlib")
+SLIDES = {  # the lecture slide each question belongs to ("": the module's)
+    "": "Visualising CNNs (the last hidden layer in 2-D)",
+}
 
 
 def _signs_free(got, expected):

@@ -28,6 +28,12 @@ def _run(args: argparse.Namespace) -> int:
     from cnnzoo.grading.stubs import build_stubs
     from cnnzoo.grading.studentnb import build_notebooks
 
+    paths, args.path = args.path, (args.path[0] if args.path else None)
+    if len(paths) > 1 and args.action != "merge":
+        raise ValueError(f"exercises {args.action} takes one PATH; got {len(paths)}: {' '.join(paths)}")
+    if args.action in ("report", "merge"):
+        return _report(args, paths)
+
     if args.action == "init":
         if args.path is None:
             raise ValueError("exercises init needs the COURSE folder to create (e.g. cnnzoo exercises init mycourse)")
@@ -64,8 +70,32 @@ def _run(args: argparse.Namespace) -> int:
         csv_path = course.grade_class(args.path, args.out, questions=found.exercises, hidden=found.hidden,
                                       timeout=args.timeout, submission_timeout=args.submission_timeout or 300.0,
                                       workers=args.workers, seed=args.seed, force=args.force,
-                                      allow_unconfined=args.allow_unconfined)
-        print(f"grades written to {csv_path}")
+                                      allow_unconfined=args.allow_unconfined, shard=args.shard, lms_name=args.lms,
+                                      roster=args.roster, assignment=args.assignment)
+        if args.shard is None:
+            from cnnzoo.grading.reteach import write_report
+
+            print(f"what to reteach: {write_report(csv_path.parent)[0]} (cnnzoo exercises report {args.out})")
+    return 0
+
+
+def _report(args: argparse.Namespace, paths: list[str]) -> int:
+    """``report GRADES``: the page and its text; ``merge SHARD... --out OUT``: shards joined, then the page."""
+    from cnnzoo.grading import gradebook
+    from cnnzoo.grading.reteach import write_report
+
+    if not paths:
+        raise ValueError(f"exercises {args.action} needs {'GRADES' if args.action == 'report' else 'SHARD folders'}")
+    folder = paths[0] if args.action == "report" else args.out
+    if args.action == "merge":
+        header, rows = gradebook.merge(paths, args.out)
+        print(f"{len(rows)} students from {len(paths)} shards: {os.path.join(args.out, 'grades.csv')}")
+        if args.lms:
+            roster = None if args.roster is None else gradebook.read_roster(args.roster)
+            path, unplaced = gradebook.write_lms(args.out, args.lms, header, rows, roster, args.assignment)
+            print(f"{args.lms} gradebook: {path}" + (f"; not on the roster: {', '.join(unplaced[:20])}" if unplaced else ""))
+    page, plain = write_report(folder)
+    print(plain + f"\nthe page: {page}")
     return 0
 
 
@@ -73,12 +103,15 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("exercises", help="start a course, build stubs, release to students, grade a class",
                        description="init COURSE: a course folder from the stock exercises; build: stubs and "
                        "notebooks from solutions/; release OUT: student folder (with cnnzoo's wheel) and Gradescope "
-                       "autograder.zip; grade SUBMISSIONS --out OUT: a class into grades.csv; autograde "
-                       "SUBMISSION --results PATH: one submission (Gradescope's run_autograder). build, release "
+                       "autograder.zip; grade SUBMISSIONS --out OUT: a class into grades.csv (and --lms's gradebook file, "
+                       "the report); autograde SUBMISSION --results PATH: one submission (Gradescope's run_autograder); "
+                       "report GRADES: what to reteach (report.html, report.txt); merge SHARD... --out OUT: graded "
+                       "shards into one grades.csv and report. build, release "
                        "and grade work on --course (default: the current folder).")
-    p.add_argument("action", choices=["init", "build", "release", "grade", "autograde"])
-    p.add_argument("path", nargs="?", help="init: the new course folder; release: output folder; grade: "
-                   "submissions folder; autograde: one submission folder")
+    p.add_argument("action", choices=["init", "build", "release", "grade", "autograde", "report", "merge"])
+    p.add_argument("path", nargs="*", help="init: the new course folder; release: output folder; grade: "
+                   "submissions folder (a folder or .zip per student, or a Canvas or Moodle download); autograde: "
+                   "one submission folder; report: a graded class folder; merge: the shards' output folders")
     p.add_argument("--course", default=None, help="the course folder, holding exercises/ and solutions/ "
                    "(default: the current folder)")
     p.add_argument("--solutions", default=None, help="default: COURSE/solutions")
@@ -99,6 +132,14 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--seed", default=None, help="course secret for the cases (default: "
                    "$CNNZOO_COURSE_SECRET, else one kept in the output folder)")
     p.add_argument("--force", action="store_true", help="grade: regrade students already graded")
+    p.add_argument("--shard", default=None, help="grade: only slice K of N (K/N, 0 <= K < N), for a batch "
+                   "system's array job; join the slices with merge (needs --seed or $CNNZOO_COURSE_SECRET)")
+    p.add_argument("--lms", choices=["canvas", "moodle"], default=None, help="grade, merge: also write "
+                   "grades-<lms>.csv, the file that LMS's gradebook import reads")
+    p.add_argument("--roster", default=None, help="grade, merge: the LMS's roster (Canvas's gradebook export, "
+                   "Moodle's grading worksheet or participants) linking students to its rows")
+    p.add_argument("--assignment", default="cnnzoo exercises", help="grade, merge: the gradebook column "
+                   "(Canvas: an existing assignment's name from the roster keeps its id)")
     p.add_argument("--allow-unconfined", action="store_true", help="grade, autograde: grade even where the kernel "
                    "cannot confine student code (every report then says so)")
     p.set_defaults(func=_run)

@@ -17,31 +17,23 @@ recorded as a zero.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
-import re
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from cnnzoo.grading import engine, integrity, report
+from cnnzoo.grading import engine, gradebook, integrity, lms, report, reteach
 from cnnzoo.grading.release import release
 from cnnzoo.grading.runner import GraderError
-from cnnzoo.grading.submissions import read_submission
+from cnnzoo.grading.submissions import read_files, read_submission
 
 __all__ = ["release", "grade_class", "autograde", "read_submission", "student_seed", "GraderError"]
 
 _PACKAGE = Path(__file__).resolve().parents[1]
-
-def _cell(text: str) -> str:
-    """A CSV cell a spreadsheet shows as text: no formula (``= + - @``), no control characters."""
-    text = "".join(c if c.isprintable() else " " for c in str(text))
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def student_seed(secret: str, student: str, sources: dict[str, str] | None = None) -> str:
@@ -52,21 +44,7 @@ def student_seed(secret: str, student: str, sources: dict[str, str] | None = Non
     return hashlib.sha256(f"{secret}:{student}:{digest}".encode()).hexdigest()[:16]
 
 
-def _student_id(path: Path) -> str:
-    name = path.name[:-4] if path.name.lower().endswith(".zip") else path.name
-    return re.sub(r"[^A-Za-z0-9._@-]", "_", name) or "_"
-
-
 # --------------------------------------------------------------------------- grading
-
-@dataclass
-class _Row:
-    student: str
-    score: float
-    max_score: float
-    modules: dict[str, float]
-    problem: str = ""
-
 
 @dataclass
 class _Run:
@@ -86,10 +64,16 @@ class _Run:
         return self.note != integrity.UNCONFINED_NOTE
 
 
-def _read(entry: Path, modules: list[str], deadline: float | None) -> tuple[dict[str, str], str]:
+def _read(entry: lms.Entry, modules: list[str], deadline: float | None) -> tuple[dict[str, str], str]:
     notes: list[str] = []
+    sources: dict[str, str] = {}
     try:
-        sources = read_submission(entry, modules, deadline=deadline, notes=notes)
+        files = [(p, n) for p, n in entry.paths if entry.lms and not p.is_dir() and not n.lower().endswith(".zip")]
+        if files:  # an LMS's renamed uploads, each standing for the file the student named
+            sources.update(read_files(files, modules, deadline=deadline, notes=notes))
+        for path, _ in (p for p in entry.paths if p not in files):
+            for module, text in read_submission(path, modules, deadline=deadline, notes=notes).items():
+                sources.setdefault(module, text)
     except ValueError as err:
         return {}, str(err)
     return sources, "; ".join(notes + ([] if sources else ["no exercise modules found"]))
@@ -99,55 +83,46 @@ def _start(submission_timeout: float | None) -> float | None:
     return time.monotonic() + submission_timeout if submission_timeout else None
 
 
-def _grade_one(entry: Path, student: str, run: _Run, note: str = "") -> _Row:
+def _grade_one(entry: lms.Entry, run: _Run) -> gradebook.Row:
     deadline = _start(run.submission_timeout)  # reading the submission counts against its time
     sources, problem = _read(entry, [s.module for s in run.suites], deadline)
-    problem = "; ".join(p for p in (note, problem) if p)
+    problem = "; ".join(p for p in (entry.note, problem) if p)
     if not run.confined:
         problem = "; ".join(p for p in (integrity.UNCONFINED_NOTE, problem) if p)
-    seed = student_seed(run.secret, student, sources)
+    seed = student_seed(run.secret, entry.student, sources)
     results = engine.grade_submission(run.suites, dict(sources), seed=seed, timeout=run.timeout,
                                       deadline=deadline, blocked=run.blocked, require_confinement=run.confined)
     run.manifest.verify()  # before anything of this student's is written
-    folder = run.out / "students" / student
-    report.write_json(folder / "results.json", report.gradescope(results, seed, problem))
-    feedback = report.table(results, seed, verbose=True)
-    report.write_atomic(folder / "feedback.txt", (f"{problem}\n\n" if problem else "") + feedback + "\n")
+    folder = run.out / "students" / entry.student
+    report.write_json(folder / "cases.json", reteach.cases(results), report.SHARED)
+    report.write_json(folder / "results.json", report.gradescope(results, seed, problem), report.SHARED)
+    report.write_atomic(folder / "feedback.txt", report.feedback(results, seed, problem), report.SHARED)
     totals = engine.summary(results)
-    return _Row(student, totals["score"], totals["max_score"],
-                {m: v[0] for m, v in totals["modules"].items()}, problem)
+    return gradebook.Row(entry.student, totals["score"], totals["max_score"],
+                {m: v[0] for m, v in totals["modules"].items()}, problem, entry.key if entry.lms else "", entry.late)
 
 
-def _row_from_report(student: str, path: Path, modules: list[str]) -> _Row | None:
-    import json
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        per = dict.fromkeys(modules, 0.0)
-        for test in data["tests"]:
-            per[test["name"].split(":")[0]] = per.get(test["name"].split(":")[0], 0.0) + float(test["score"])
-        problem = next((line[len("problem: "):] for line in str(data.get("output", "")).splitlines()
-                        if line.startswith("problem: ")), "")
-        return _Row(student, float(data["score"]), float(data["max_score"]), per, problem)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _grade_retrying(entry: Path, student: str, run: _Run, note: str = "") -> _Row:
+def _grade_retrying(entry: lms.Entry, run: _Run) -> gradebook.Row:
     """A student's grading, tried twice when the grader itself fails (never their zero)."""
     try:
-        return _grade_one(entry, student, run, note)
+        return _grade_one(entry, run)
     except integrity.GraderTampered:
         raise
     except Exception:  # noqa: BLE001  (a grader error: once more, after what it held was freed)
-        return _grade_one(entry, student, run, note)
+        return _grade_one(entry, run)
 
 
 def grade_class(submissions: str | Path, out: str | Path, *, questions: str | Path = "exercises",
                 hidden: str | Path | None = None, timeout: float = 5.0, submission_timeout: float | None = 300.0,
-                workers: int = 2, seed: str | None = None, force: bool = False,
-                progress: bool = True, allow_unconfined: bool = False) -> Path:
-    """Grade every submission in ``submissions`` into ``out``; return ``out/grades.csv``.
+                workers: int = 2, seed: str | None = None, force: bool = False, progress: bool = True,
+                allow_unconfined: bool = False, shard: str | None = None, lms_name: str | None = None,
+                roster: str | Path | None = None, assignment: str = "cnnzoo exercises") -> Path:
+    """Grade every submission in ``submissions`` (a folder per student, ``.zip`` files, or a
+    Canvas or Moodle bulk download: :mod:`cnnzoo.grading.lms`) into ``out``; return
+    ``out/grades.csv``. ``shard`` (``"K/N"``) grades only slice K of N (needs ``seed`` or
+    ``$CNNZOO_COURSE_SECRET``: every shard draws the same cases); ``lms_name`` (``canvas``,
+    ``moodle``) also writes that LMS's import file from ``roster``
+    (:mod:`cnnzoo.grading.gradebook`).
 
     Raises ``RuntimeError`` before grading anyone where student code cannot be confined
     (unless ``allow_unconfined``), :class:`~cnnzoo.grading.integrity.GraderTampered` if the
@@ -158,46 +133,48 @@ def grade_class(submissions: str | Path, out: str | Path, *, questions: str | Pa
         raise ValueError(f"submissions must be a folder of student folders or .zip files; got {submissions}")
     if workers < 1:
         raise ValueError(f"workers must be at least 1; got {workers}")
+    part = None if shard is None else gradebook.parse_shard(shard)
+    secret = seed or os.environ.get("CNNZOO_COURSE_SECRET")
+    if part is not None and not secret:
+        raise ValueError(f"--shard {shard} needs the course secret (--seed or $CNNZOO_COURSE_SECRET): "
+                         "every shard must draw the cases one run would")
+    people = None if roster is None else gradebook.read_roster(roster)
     suites = engine.load_suites(questions, hidden)
     modules = [s.module for s in suites]
     note = integrity.require_confinement(allow_unconfined)
     integrity.preload(keras=any("keras" in s.allow for s in suites))
     manifest = integrity.Manifest([_PACKAGE, questions, *([hidden] if hidden else [])])
     out.mkdir(parents=True, exist_ok=True)
-    secret = seed or os.environ.get("CNNZOO_COURSE_SECRET") or _stored_secret(out)
+    secret = secret or _stored_secret(out)
     answers = Path(questions).resolve().parent / "solutions"  # a course folder's answer key, beside its tests
     blocked = (str(Path(questions).resolve()), str(out.resolve()), str(submissions.resolve()),
                *([str(Path(hidden).resolve())] if hidden else []), *([str(answers)] if answers.is_dir() else []))
-    entries = sorted(p for p in submissions.iterdir() if not p.name.startswith("."))
-    rows: dict[str, _Row] = {}
-    todo, notes = [], {}
-    ids: dict[str, list[Path]] = {}
-    for entry in entries:
-        ids.setdefault(_student_id(entry), []).append(entry)
-    for student, same in ids.items():  # one id, several submissions (alice/ and alice.zip): each graded apart
-        for entry in same if len(same) > 1 else []:
-            unique = f"{student}~{hashlib.sha256(entry.name.encode()).hexdigest()[:6]}"
-            notes[entry] = unique, (f"several submissions share the id {student} "
-                                    f"({', '.join(p.name for p in same)}): graded apart; check which is the student's")
-    for entry in entries:
-        student, flag = notes.get(entry, (_student_id(entry), ""))
-        if entry.is_symlink():  # a link is not a submission: it may point at anything, the answers included
-            rows[student] = _Row(student, 0.0, sum(q.points for s in suites for q in s.questions),
-                                 dict.fromkeys(modules, 0.0), f"not graded: {entry.name} is a link, not a submission")
+    report.write_json(out / "course.json", reteach.describe(suites), report.SHARED)
+    found = [e for e in lms.entries([p.name for p in submissions.iterdir() if not p.name.startswith(".")],
+                                    submissions) if gradebook.in_shard(e.student, part)]
+    rows: dict[str, gradebook.Row] = {}
+    todo = []
+    skipped = 0
+    for entry in found:
+        link = next((p.name for p, _ in entry.paths if p.is_symlink()), None)
+        if link is not None:  # a link is not a submission: it may point at anything, the answers included
+            rows[entry.student] = gradebook.Row(entry.student, 0.0, sum(q.points for s in suites for q in s.questions),
+                                                dict.fromkeys(modules, 0.0), f"not graded: {link} is a link, not a submission")
             continue
-        done = out / "students" / student / "results.json"
-        previous = None if force or not done.exists() else _row_from_report(student, done, modules)
+        done = out / "students" / entry.student / "results.json"
+        previous = None if force or not done.exists() else gradebook.row_from_report(
+            entry.student, done, modules, entry.key if entry.lms else "", entry.late)
         if previous is not None:
-            rows[student] = previous
+            rows[entry.student], skipped = previous, skipped + 1
         else:
-            todo.append((entry, student, flag))
+            todo.append(entry)
     from tqdm.auto import tqdm
 
     run = _Run(suites, secret, out, timeout, submission_timeout, blocked, manifest, note)
     failed: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool, \
-            tqdm(total=len(todo), desc="grading", unit="student", disable=not progress) as bar:
-        futures = {pool.submit(_grade_retrying, entry, student, run, flag): student for entry, student, flag in todo}
+            tqdm(total=len(todo), desc="grading", unit=" students", disable=not progress or not todo) as bar:
+        futures = {pool.submit(_grade_retrying, entry, run): entry.student for entry in todo}
         for future in as_completed(futures):
             try:
                 row = future.result()
@@ -209,15 +186,18 @@ def grade_class(submissions: str | Path, out: str | Path, *, questions: str | Pa
             except Exception as err:  # noqa: BLE001  (the grader's failure: no row, said at the end)
                 failed[futures[future]] = f"{type(err).__name__}: {err}"[:300]
             bar.update(1)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["student", "score", "max_score", *modules, "problem"])
-    for student in sorted(rows):
-        row = rows[student]
-        writer.writerow([_cell(student), round(row.score, 4), round(row.max_score, 4),
-                         *[round(row.modules.get(m, 0.0), 4) for m in modules], _cell(row.problem)])
+    header = ["student", "score", "max_score", *modules, "lms_id", "late", "problem"]
+    table = {s: r.cells(modules) for s, r in rows.items()}
     path = out / "grades.csv"
-    report.write_atomic(path, buffer.getvalue())
+    report.write_atomic(path, gradebook.grades_csv(header, table), report.SHARED)
+    if progress:
+        print(f"{len(todo) - len(failed)} graded, {skipped} skipped (graded before; --force grades them again)"
+              + (f", {len(failed)} failed" if failed else "") + f": {path}")
+    if lms_name:
+        lms_path, unplaced = gradebook.write_lms(out, lms_name, header, table, people, assignment)
+        if progress:
+            print(f"{lms_name} gradebook: {lms_path}" + (f"; not in it (not on the roster): {', '.join(unplaced[:20])}"
+                                                          if unplaced else ""))
     if failed:
         named = "; ".join(f"{k} ({v})" for k, v in sorted(failed.items())[:5])
         raise GraderError(f"{len(failed)} submission(s) could not be graded for the grader's own reasons and "

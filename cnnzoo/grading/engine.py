@@ -54,6 +54,7 @@ class Suite:
     questions: tuple[Question, ...]
     allow: tuple[str, ...] = ("numpy",)
     path: str = ""
+    slides: tuple[tuple[str, str], ...] = ()  # question or function name ("" for the module) to its slide
 
 
 def _import(path: Path) -> ModuleType:
@@ -76,7 +77,8 @@ def load_suite(path: str | Path, hidden_dir: str | Path | None = None) -> Suite:
     if hidden_dir is not None and (Path(hidden_dir) / path.name).is_file():
         extra = _import(Path(hidden_dir) / path.name)
         questions += [Question(**{**q.__dict__, "hidden": True}) for q in extra.QUESTIONS]
-    return Suite(module.MODULE, tuple(questions), tuple(getattr(module, "ALLOW", ("numpy",))), str(path))
+    return Suite(module.MODULE, tuple(questions), tuple(getattr(module, "ALLOW", ("numpy",))), str(path),
+                 tuple(dict(getattr(module, "SLIDES", {})).items()))
 
 
 def load_suites(folder: str | Path, hidden_dir: str | Path | None = None) -> list[Suite]:

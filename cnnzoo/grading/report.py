@@ -21,18 +21,23 @@ from typing import Any
 
 from cnnzoo.grading.engine import QuestionResult, summary
 
-__all__ = ["table", "gradescope", "write_atomic"]
+__all__ = ["table", "feedback", "gradescope", "write_atomic", "SHARED", "PRIVATE"]
+
+SHARED = 0o640  # what an instructor shares with their group (teaching assistants): grades, reports
+PRIVATE = 0o600  # the course secret
 
 
 def _mark(r: QuestionResult) -> str:
     return "ok" if r.score >= r.max_score - 1e-9 else ("~" if r.score > 0 else "x")
 
 
-def table(results: list[QuestionResult], seed: Any = None, verbose: bool = False) -> str:
+def table(results: list[QuestionResult], seed: Any = None, verbose: bool = False,
+          more: str = " with --grade-verbose", hide_hidden: bool = False) -> str:
     """One line per question (points, a mark, the first hint), a line per module, the total.
 
     A module whose every question failed for one reason (not answered yet, does not
-    load) gets that reason once, on its own line.
+    load) gets that reason once, on its own line. With ``hide_hidden``, a hidden question
+    shows its name and points only.
     """
     width = max([len(r.question) for r in results] + [20]) + 2
     lines = [f"{'question':{width}s}    points"]
@@ -42,7 +47,7 @@ def table(results: list[QuestionResult], seed: Any = None, verbose: bool = False
     for module, rows in modules.items():
         got, out_of = sum(r.score for r in rows), sum(r.max_score for r in rows)
         module_points = f"{_num(got)}/{_num(out_of)}"
-        reasons = {tuple(_brief(r.hints)) for r in rows}
+        reasons = {tuple(_brief(r.hints, more)) for r in rows}
         reason = next(iter(reasons))
         if not verbose and len(reasons) == 1 and len(reason) == 1 and got == 0 and "(+" not in reason[0]:
             lines.append(f"{module:{width}s} {module_points:>9s}  x  {_plain(reason[0])} "
@@ -50,7 +55,7 @@ def table(results: list[QuestionResult], seed: Any = None, verbose: bool = False
             continue
         lines.append(module)
         for r in rows:
-            hints = [_plain(h) for h in (r.hints if verbose else _brief(r.hints))]
+            hints = [] if hide_hidden and r.hidden else [_plain(h) for h in (r.hints if verbose else _brief(r.hints, more))]
             points = f"{_num(r.score)}/{_num(r.max_score)}"
             lines.append(f"  {r.question:{width - 2}s} {points:>9s}  {_mark(r):3s}{hints[0] if hints else ''}".rstrip())
             lines += [f"{'':{width + 14}s}{h}" for h in hints[1:]]
@@ -78,14 +83,28 @@ def _num(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
-def _brief(hints: list[str]) -> list[str]:
+def _brief(hints: list[str], more: str = " with --grade-verbose") -> list[str]:
     """One hint: the reason alone when every case failed for it, else the first case's."""
     if len(hints) <= 1:
         return hints
     reasons = {h.split("): ", 1)[-1] for h in hints}
     if len(reasons) == 1 and len(hints) > 1:
         return [reasons.pop()]
-    return [hints[0] + f"  (+{len(hints) - 1} more with --grade-verbose)"]
+    return [hints[0] + f"  (+{len(hints) - 1} more{more})"]
+
+
+def feedback(results: list[QuestionResult], seed: Any = None, problem: str = "") -> str:
+    """What a student reads: each failing question once, with its first failing case and
+    hint; one line for a module not answered yet; a hidden question's name and points only."""
+    text = table(results, seed, more=" failing cases", hide_hidden=True)
+    return (f"{_plain(problem, 2000)}\n\n" if problem else "") + text + "\n"
+
+
+def _test_output(r: QuestionResult) -> str:
+    if r.hidden:
+        return ""
+    brief = _brief(r.hints, " failing cases")
+    return "\n".join(brief + ([f"your code printed:\n{r.output}"] if r.output else []))
 
 
 def gradescope(results: list[QuestionResult], seed: Any = None, problem: str = "") -> dict[str, Any]:
@@ -104,19 +123,21 @@ def gradescope(results: list[QuestionResult], seed: Any = None, problem: str = "
         "output": output + (f"\nproblem: {problem}" if problem else ""),
         "visibility": "visible",
         "tests": [{"name": f"{r.module}: {r.question}", "score": round(r.score, 4),
-                   "max_score": round(r.max_score, 4), "output": _plain(r.text, 5000, keep_lines=True),
+                   "max_score": round(r.max_score, 4), "output": _plain(_test_output(r), 5000, keep_lines=True),
                    "visibility": "after_published" if r.hidden else "visible"} for r in results],
     }
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file."""
+def write_atomic(path: str | os.PathLike[str], text: str, mode: int = PRIVATE) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file;
+    ``mode`` its permissions (:data:`SHARED`: readable by the owner's group)."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+            os.fchmod(fh.fileno(), mode)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -124,5 +145,5 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
         raise
 
 
-def write_json(path: str | os.PathLike[str], data: Any) -> None:
-    write_atomic(path, json.dumps(data, indent=2) + "\n")
+def write_json(path: str | os.PathLike[str], data: Any, mode: int = PRIVATE) -> None:
+    write_atomic(path, json.dumps(data, indent=2) + "\n", mode)

@@ -23,6 +23,7 @@ bounded too; what was refused is said in ``notes`` (the report's problem column)
 from __future__ import annotations
 
 import os
+import stat
 import struct
 import time
 import zipfile
@@ -30,7 +31,7 @@ from pathlib import Path
 
 from cnnzoo.grading import notebooks
 
-__all__ = ["read_submission", "MAX_SOURCE", "MAX_ENTRIES", "MAX_ARCHIVE"]
+__all__ = ["read_submission", "read_files", "MAX_SOURCE", "MAX_ENTRIES", "MAX_ARCHIVE"]
 
 MAX_SOURCE = 1 << 20  # bytes of one module
 MAX_ENTRIES = 10_000  # files and folders looked at in one submission
@@ -167,14 +168,45 @@ def _read_folder(path: Path, wanted: dict[str, str], deadline: float | None,
     found = {}
     for name, (_, file) in sorted(chosen.items()):
         _late(deadline)
-        try:
-            fd = os.open(file, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-        except OSError:
-            continue
-        with os.fdopen(fd, "rb") as f:
-            data = f.read(_cap(name) + 1)
-        if len(data) > _cap(name):
-            notes.append(f"{name}: not read: larger than {_cap(name) >> 20} MiB")
-            continue
-        found[name] = _decoded(name, data, notes)
+        text = _read_file(file, name, notes)
+        if text is not False:
+            found[name] = text
+    return found
+
+
+def _read_file(file: str | Path, name: str, notes: list[str]) -> str | None | bool:
+    """One file, bounded: its text (``None``: a notebook with no code); ``False`` when it is a
+    link, not a regular file, unreadable or over its cap (said in ``notes``)."""
+    try:
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return False
+        data = f.read(_cap(name) + 1)
+    if len(data) > _cap(name):
+        notes.append(f"{name}: not read: larger than {_cap(name) >> 20} MiB")
+        return False
+    return _decoded(name, data, notes)
+
+
+def read_files(files: list[tuple[Path, str]], modules: list[str], *, deadline: float | None = None,
+               notes: list[str] | None = None) -> dict[str, str]:
+    """Single files, each ``(path, the file name it stands for)`` (an LMS's renamed uploads:
+    :mod:`cnnzoo.grading.lms`), read as :func:`read_submission` reads a folder's."""
+    notes = [] if notes is None else notes
+    wanted = {f"{m}{kind}" for m in modules for kind in (".py", ".ipynb")}
+    read: dict[str, str | None] = {}
+    for path, name in files:
+        _late(deadline)
+        if name in wanted and name not in read:
+            text = _read_file(path, name, notes)
+            if text is not False:
+                read[name] = text
+    found = {}
+    for module in modules:
+        text = notebooks.choose(module, read.get(f"{module}.py"), read.get(f"{module}.ipynb"), notes)
+        if text is not None:
+            found[module] = text
     return found
