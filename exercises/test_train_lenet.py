@@ -12,11 +12,9 @@ student code), in a grader-owned process (cnnzoo.grading.measure), to count the
 kept-back digits it gets right.
 """
 
-import functools
-
 import numpy as np
 
-from cnnzoo.grading import Question
+from cnnzoo.grading import Question, once
 from cnnzoo.grading.hints import model_hint
 from cnnzoo.grading.wire import KerasModel
 
@@ -29,7 +27,7 @@ THRESHOLD = 0.95
 SECONDS = 180  # the call's limit: wall-clock and CPU time (all threads) alike
 
 
-@functools.lru_cache(maxsize=1)
+@once  # computed once per grader process, shared by every student and grading thread
 def _split():
     from cnnzoo.data import mnist
 

@@ -9,12 +9,11 @@ comes back as config and weights, is rebuilt from data alone (cnnzoo.grading.reb
 and measured on the features of digits the student never receives.
 """
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
 
-from cnnzoo.grading import Question
+from cnnzoo.grading import Question, once
 from cnnzoo.grading.wire import KerasModel
 
 MODULE = "transfer_head"
@@ -37,7 +36,7 @@ class _World:
     test: tuple  # features and labels of the digits 5-9 kept back
 
 
-@functools.lru_cache(maxsize=1)
+@once  # computed once per grader process, shared by every student and grading thread
 def _world():
     import keras
 

@@ -8,12 +8,11 @@ and size, never decoding the image) and compares the positions the student read 
 from the figure with the points it sent.
 """
 
-import functools
 import struct
 
 import numpy as np
 
-from cnnzoo.grading import Question
+from cnnzoo.grading import Question, once
 
 MODULE = "visualise"
 ALLOW = ("numpy", "keras", "matplotlib")
@@ -59,7 +58,7 @@ def _random_data(r):
 
 # --------------------------------------------------------------------------- hidden_pca
 
-@functools.lru_cache(maxsize=1)
+@once  # computed once per grader process, shared by every student and grading thread
 def _lenet():
     import keras
 

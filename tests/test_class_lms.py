@@ -112,6 +112,29 @@ def test_rosters_and_shards_refuse_bad_input_saying_what_they_got(tmp_path):
     assert sum(gradebook.in_shard(f"s{i}", (k, 3)) for i in range(30) for k in range(3)) == 30
 
 
+def test_the_graders_reference_work_is_done_once_for_every_thread():
+    import threading
+    import time
+
+    from cnnzoo.grading import once
+
+    calls = []
+
+    @once
+    def backbone():
+        calls.append(1)
+        time.sleep(0.2)  # long enough for every thread to ask while it is computed
+        return object()
+
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(backbone())) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len({id(g) for g in got}) == 1
+
+
 # ------------------------------------------------------------------- a graded download
 
 def test_a_canvas_download_becomes_canvas_gradebook_import(graded):

@@ -31,15 +31,17 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 import random
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from cnnzoo.grading.wire import KerasModel, Rejected
 
-__all__ = ["Question", "same", "LECTURE_SHARE", "ReferenceFailed", "Credit"]
+__all__ = ["Question", "same", "LECTURE_SHARE", "ReferenceFailed", "Credit", "once"]
 
 LECTURE_SHARE = 0.2  # the slides' own examples are worth at most this share of a question
 
@@ -81,6 +83,23 @@ def same(got: Any, expected: Any, rtol: float = 1e-6, atol: float = 1e-9) -> boo
         return (type(got) is dict and set(got) == set(expected)
                 and all(same(got[k], expected[k], rtol, atol) for k in expected))
     raise TypeError(f"cannot compare with a reference of type {type(expected).__name__}")
+
+
+def once(make: Callable[[], Any]) -> Callable[[], Any]:
+    """``make()`` computed once per grader process and shared by every student it grades,
+    however many grading threads ask for it at the same moment (``functools.lru_cache``
+    would let two threads both compute it): the grader's own reference work, such as a
+    trained backbone or the digits it keeps back."""
+    lock, value = threading.Lock(), []
+
+    @functools.wraps(make)
+    def shared() -> Any:
+        with lock:
+            if not value:
+                value.append(make())
+        return value[0]
+
+    return shared
 
 
 class ReferenceFailed(Exception):
