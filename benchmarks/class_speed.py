@@ -31,7 +31,7 @@ def make_class(folder: Path, students: int) -> dict[str, str]:
     for i in range(students):
         kind, student = KINDS[i % len(KINDS)], folder / f"s{i:03d}"
         kinds[student.name] = kind
-        ignore = shutil.ignore_patterns("hidden", "__pycache__", *(f"{m}.py" for m in KERAS) * (kind == "numpy-only"))
+        ignore = shutil.ignore_patterns("hidden", "__pycache__", *[f"{m}.py" for m in KERAS if kind == "numpy-only"])
         shutil.copytree(ROOT / ("exercises" if kind == "stubs" else "solutions"), student, ignore=ignore)
         for extra in student.glob("test_*.py"):
             extra.unlink()

@@ -145,6 +145,7 @@ def grade_class(submissions: str | Path, out: str | Path, *, questions: str | Pa
     integrity.preload(keras=any("keras" in s.allow for s in suites))
     manifest = integrity.Manifest([_PACKAGE, questions, *([hidden] if hidden else [])])
     out.mkdir(parents=True, exist_ok=True)
+    (out / "students").mkdir(mode=0o750, exist_ok=True)  # their names: the instructor's group only
     secret = secret or _stored_secret(out)
     answers = Path(questions).resolve().parent / "solutions"  # a course folder's answer key, beside its tests
     blocked = (str(Path(questions).resolve()), str(out.resolve()), str(submissions.resolve()),

@@ -149,8 +149,8 @@ def _figures(summary: Summary, folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
     fig, ax = plt.subplots(figsize=(7, 3.2))
-    ax.hist(summary.scores, bins=min(20, max(5, len(summary.scores))), range=(0, summary.max_score or 1),
-            color="#4477aa")
+    ax.hist(summary.scores, bins=20, range=(0, summary.max_score or 1), color="#4477aa")
+    ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set(xlabel="score (points)", ylabel="students", title="Score distribution")
     paths["scores"] = _save(fig, folder / "scores.png")
     qs = summary.questions
