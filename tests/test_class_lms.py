@@ -45,6 +45,10 @@ def download(folder):
     (folder / "roebob_LATE_23456_222_output_size.py").write_text(text("output_size", slip=True))
     with zipfile.ZipFile(folder / "lixi_34567_333_hw.zip", "w") as zf:
         zf.writestr("hw/pooling.py", text("pooling"))
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(text("output_size"))])
+    (folder / "lixi_34567_333_output_size.ipynb").write_text(nbformat.writes(notebook))  # a notebook, renamed
     moodle = folder / "Ann Lee_77_assignsubmission_file_"
     moodle.mkdir()
     (moodle / "output_size.py").write_text(text("output_size", slip=True))
@@ -144,6 +148,7 @@ def test_a_canvas_download_becomes_canvas_gradebook_import(graded):
     assert rows["doejane_12345"]["score"] == rows["doejane_12345"]["max_score"] == "16.5"  # the -1 copy graded
     assert rows["roebob_23456"]["late"] == "late" and float(rows["roebob_23456"]["output_size"]) == 9.0
     assert rows["lixi_34567"]["pooling"] == "6.5" and rows["lixi_34567"]["lms_id"] == "34567"
+    assert rows["lixi_34567"]["output_size"] == "10.0"  # the notebook among Canvas's renamed files
     lines = list(csv.reader(io.StringIO((out / "grades-canvas.csv").read_text())))
     # Canvas's import: its five identity columns, the assignment as "Name (id)", Points Possible
     assert lines[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Homework 3 (4567)"]
