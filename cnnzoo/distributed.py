@@ -1,227 +1,190 @@
-"""Training and feature extraction on several replicas or machines, under any ``tf.distribute`` strategy.
+"""Training past one machine on Keras 3's own engine, and what that engine leaves to us.
 
-Keras 3's ``Model.fit`` fails under ``MultiWorkerMirroredStrategy`` ("PerReplica ... to a
-Tensor", keras-team/keras#20585). :func:`fit` is the loop written for it: every replica
-takes its slice of each global batch, losses are averaged over the global batch, the
-optimizer all-reduces the gradients, metrics are summed across workers, and only worker
-0 shows a progress bar and writes checkpoints. The same call runs with no strategy, a
-``MirroredStrategy`` and a ``MultiWorkerMirroredStrategy`` from ``TF_CONFIG``, and gives
-the same weights on one worker or two at the same global batch (to float rounding).
+Keras trains: on JAX, ``keras.distribution`` (``DataParallel``; ``ModelParallel`` to split
+large weights) with a plain ``model.fit``, over several devices of one process or over
+several processes (``keras.distribution.initialize``); on one TensorFlow machine, a plain
+``model.fit`` built inside a ``MirroredStrategy`` scope. This module adds:
 
-With ``checkpoint_dir``, the model, the optimizer and the history are saved after every
-epoch (atomically: a temporary file, then a rename); a run restarted after a worker was
-lost resumes from the last epoch and ends with the weights of an uninterrupted run. On
-more than one machine ``checkpoint_dir`` (and ``cache_dir``) must be shared storage.
+- :class:`BackupAndRestore`, Keras' fault-tolerance callback made safe for several
+  processes: only worker 0 writes, each file atomically (a temporary file, fsync, a
+  rename; then a pointer ``latest.json`` names the finished one), at the end of every
+  epoch and, with ``save_freq=N``, every N steps; at start-up every worker checks that all
+  resumed from the same epoch and weights (:func:`check_same_state`), failing loudly.
+- :func:`check_same_state`: the epoch and a checksum of the weights and optimizer state,
+  gathered from every process and compared.
+- :func:`extract_features` (:mod:`cnnzoo.transfer.sharded`): activations split between
+  workers through a shared cache.
 
-:func:`extract_features` splits the images between the workers: each writes its part of
-the activation cache, the parts are merged by key, and any later run, on any number of
-workers, reads the merged cache.
+cnnzoo's own training loop for ``MultiWorkerMirroredStrategy`` (``distributed.fit``) is
+gone: Keras' ``fit`` cannot train under that strategy (keras-team/keras#20585), and Keras'
+own JAX engine trains the same models across machines, so TensorFlow users who need more
+than one machine switch the backend (``KERAS_BACKEND=jax``); the README shows how.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Optional
+import tempfile
+from typing import Any, Optional, Union
 
+import keras
 import numpy as np
 
-from cnnzoo.transfer.devices import require_tensorflow, worker_info
+from cnnzoo.transfer.devices import worker_info
+from cnnzoo.transfer.sharded import extract_features
 
-__all__ = ["worker_info", "fit", "FitResult", "extract_features"]
+__all__ = ["worker_info", "BackupAndRestore", "check_same_state", "state_checksum", "extract_features"]
 
-
-@dataclass
-class FitResult:
-    """Per-epoch ``history`` (``loss``, ``accuracy``, over the whole global batch), the epochs run
-    by this call, and the epoch its checkpoint resumed from (0 for a fresh start)."""
-
-    history: dict[str, list[float]] = field(default_factory=lambda: {"loss": [], "accuracy": []})
-    epochs_run: int = 0
-    resumed_from: int = 0
+_REMOVED = ("cnnzoo.distributed.{name} was removed: Keras' own engine trains across machines "
+            "(KERAS_BACKEND=jax, keras.distribution.initialize + DataParallel, plain model.fit, "
+            "cnnzoo.distributed.BackupAndRestore); on one TensorFlow machine use model.fit under "
+            "MirroredStrategy. See the README, 'More than one machine'.")
 
 
-def _check_positive(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return int(value)
+def __getattr__(name: str) -> Any:
+    if name in ("fit", "FitResult"):
+        raise AttributeError(_REMOVED.format(name=name))
+    raise AttributeError(f"module 'cnnzoo.distributed' has no attribute {name!r}")
 
 
-def _checkpoint_path(folder: str) -> str:
-    return os.path.join(folder, "cnnzoo-fit.npz")
+def state_checksum(model: Any) -> str:
+    """A SHA-256 of the model's variables and its optimizer's (values, shapes and dtypes)."""
+    digest = hashlib.sha256()
+    optimizer = getattr(model, "optimizer", None)
+    variables = list(model.weights) + (list(optimizer.variables) if optimizer is not None else [])
+    for v in variables:
+        value = np.ascontiguousarray(keras.ops.convert_to_numpy(v))
+        digest.update(f"{value.shape}{value.dtype.str}".encode())
+        digest.update(memoryview(value).cast("B"))
+    return digest.hexdigest()
 
 
-def _save_checkpoint(folder: str, epoch: int, net: Any, optimizer: Any, history: dict[str, list[float]]) -> None:
-    import io
-    import tempfile
+def _gather(row: np.ndarray, count: int) -> np.ndarray:
+    """``row`` (int32) from every process, stacked: ``(count, len(row))``."""
+    if count == 1:
+        return row[None]
+    if keras.backend.backend() == "jax":
+        import jax
 
-    os.makedirs(folder, exist_ok=True)
-    arrays = {"epoch": np.array(epoch), "loss": np.array(history["loss"]), "accuracy": np.array(history["accuracy"])}
-    arrays.update({f"w{i}": w for i, w in enumerate(net.get_weights())})
-    arrays.update({f"o{i}": np.asarray(v.numpy()) for i, v in enumerate(optimizer.variables)})
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".cnnzoo-fit-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(buffer.getvalue())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, _checkpoint_path(folder))  # a restart sees the previous epoch or this one, whole
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        if jax.distributed.is_initialized():
+            from jax.experimental import multihost_utils
+
+            return np.asarray(multihost_utils.process_allgather(row)).reshape(count, -1)
+    raise RuntimeError(f"{count} workers are configured (TF_CONFIG) but Keras runs on "
+                       f"{keras.backend.backend()!r} without keras.distribution.initialize: Keras' fit "
+                       "cannot train under MultiWorkerMirroredStrategy (keras-team/keras#20585); "
+                       "run with KERAS_BACKEND=jax and keras.distribution.initialize(...)")
 
 
-def _restore_checkpoint(folder: str, net: Any, optimizer: Any, history: dict[str, list[float]]) -> int:
-    path = _checkpoint_path(folder)
-    if not os.path.exists(path):
-        return 0
-    with np.load(path, allow_pickle=False) as data:
-        weights = [data[f"w{i}"] for i in range(len(net.get_weights()))]
-        optimizer_values = [data[f"o{i}"] for i in range(len(optimizer.variables))]
-        epoch = int(data["epoch"])
-        history["loss"][:] = data["loss"].tolist()
-        history["accuracy"][:] = data["accuracy"].tolist()
-    net.set_weights(weights)
-    for variable, value in zip(optimizer.variables, optimizer_values):
-        variable.assign(value)
-    return epoch
+def check_same_state(model: Any, epoch: int, where: str = "") -> str:
+    """Every worker's ``epoch`` and :func:`state_checksum`, gathered and compared; the checksum.
 
-
-def _sparse_crossentropy(labels: Any, probabilities: Any) -> Any:
-    import keras
-
-    return keras.losses.sparse_categorical_crossentropy(labels, probabilities)
-
-
-def fit(model: Any, data: tuple[Any, Any], *, epochs: int, batch_size: int = 32, strategy: Any = None,
-        checkpoint_dir: Optional[str] = None, learning_rate: float = 1e-3, seed: int = 0, shuffle: bool = True,
-        loss: Callable[[Any, Any], Any] = _sparse_crossentropy, progress: bool = True) -> FitResult:
-    """Train ``model`` on ``data = (x, y)`` (arrays) with Adam, under ``strategy`` (default: none).
-
-    ``batch_size`` is the global batch, split evenly across all replicas of all workers
-    (it must divide by ``num_replicas_in_sync``); each epoch's order comes from ``seed``
-    and the epoch, the same on every worker, and the last incomplete batch is left out.
-    ``loss(labels, outputs)`` gives one value per example (default: sparse cross-entropy
-    on probabilities). ``model`` is a Keras model, copied into the strategy's scope and
-    written back when training ends, or a function that builds one (called in the scope).
+    Raises ``RuntimeError`` on every worker, naming each one's epoch and checksum, when
+    they differ: workers that resumed from different checkpoints (a backup folder that
+    is not shared, a stale copy) would otherwise train on a wrong trajectory and finish
+    without an error. One worker: nothing to compare.
     """
-    import keras
-
-    require_tensorflow("cnnzoo.distributed.fit (tf.distribute)")
-    import tensorflow as tf
-    from tqdm.auto import tqdm
-
-    epochs, batch_size = _check_positive("epochs", epochs), _check_positive("batch_size", batch_size)
-    x, y = (np.asarray(a) for a in data)
-    if len(x) != len(y):
-        raise ValueError(f"x and y differ in length: {len(x)} and {len(y)}")
-    strategy = strategy or tf.distribute.get_strategy()
-    replicas = strategy.num_replicas_in_sync
-    if batch_size % replicas:
-        raise ValueError(f"batch_size must divide by the {replicas} replicas in sync; got {batch_size}")
-    steps = len(x) // batch_size
-    if steps == 0:
-        raise ValueError(f"batch_size {batch_size} is larger than the {len(x)} examples")
-    index, _ = worker_info()
-    with strategy.scope():
-        if isinstance(model, keras.Model):
-            net = keras.models.clone_model(model)
-            net.set_weights(model.get_weights())
-        else:
-            net = model()
-        optimizer = keras.optimizers.Adam(learning_rate)
-        optimizer.build(net.trainable_variables)
-    history: dict[str, list[float]] = {"loss": [], "accuracy": []}
-    start = _restore_checkpoint(checkpoint_dir, net, optimizer, history) if checkpoint_dir else 0
-
-    def replica_step(xb: Any, yb: Any) -> tuple[Any, Any]:
-        with tf.GradientTape() as tape:
-            out = net(xb, training=True)
-            per_example = loss(yb, out)  # (per-replica batch,)
-            value = tf.nn.compute_average_loss(per_example, global_batch_size=batch_size)
-            if net.losses:
-                value += tf.nn.scale_regularization_loss(tf.add_n(net.losses))
-        grads = tape.gradient(value, net.trainable_variables)
-        optimizer.apply_gradients(zip(grads, net.trainable_variables))  # all-reduced across replicas
-        hits = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(out, -1), tf.cast(yb, tf.int64)), tf.float32))
-        return value, hits
-
-    @tf.function
-    def step(xb: Any, yb: Any) -> tuple[Any, Any]:
-        value, hits = strategy.run(replica_step, args=(xb, yb))
-        reduce = tf.distribute.ReduceOp.SUM
-        return strategy.reduce(reduce, value, axis=None), strategy.reduce(reduce, hits, axis=None)
-
-    for epoch in range(start, epochs):
-        rng = np.random.default_rng([seed, epoch])
-        order = (rng.permutation(len(x)) if shuffle else np.arange(len(x)))[:steps * batch_size]
-        batches = order.reshape(steps, batch_size)  # (steps, global batch): the same on every worker
-
-        def dataset_fn(context: Any, batches: np.ndarray = batches) -> Any:
-            pipes, pipe = context.num_input_pipelines, context.input_pipeline_id
-            share = batch_size // pipes  # this worker's slice of every global batch
-            rows = batches[:, pipe * share:(pipe + 1) * share].reshape(-1)
-            per_replica = context.get_per_replica_batch_size(batch_size)
-            return tf.data.Dataset.from_tensor_slices((x[rows], y[rows])).batch(per_replica)
-
-        dist = strategy.distribute_datasets_from_function(dataset_fn)
-        total_loss, total_hits = 0.0, 0.0
-        with tqdm(total=steps, desc=f"epoch {epoch + 1}/{epochs}", unit="step",
-                  disable=not progress or index != 0) as bar:
-            for xb, yb in dist:
-                value, hits = step(xb, yb)
-                total_loss += float(value)
-                total_hits += float(hits)
-                bar.update(1)
-        history["loss"].append(total_loss / steps)
-        history["accuracy"].append(total_hits / (steps * batch_size))
-        if checkpoint_dir and index == 0:
-            _save_checkpoint(checkpoint_dir, epoch + 1, net, optimizer, history)
-    if isinstance(model, keras.Model):
-        model.set_weights(net.get_weights())
-    return FitResult(history, epochs - start, start)
+    digest = state_checksum(model)
+    _, count = worker_info()
+    row = np.concatenate([[epoch], np.frombuffer(bytes.fromhex(digest[:32]), ">i4")]).astype(np.int32)
+    every = _gather(row, count)
+    if (every != every[0]).any():
+        states = ", ".join(f"worker {i} at epoch {int(r[0])} (weights {int(r[1]) & 0xFFFFFFFF:08x})"
+                           for i, r in enumerate(every))
+        raise RuntimeError(f"workers did not start from the same state: {states}; every worker must resume "
+                           f"from the same checkpoint{f' ({where} must be one shared folder)' if where else ''}")
+    return digest
 
 
-def extract_features(model: Any, images: Any, cache_dir: str, *, worker: Optional[tuple[int, int]] = None,
-                     batch_size: int = 32, progress: bool = True, timeout: float = 3600.0) -> Any:
-    """:func:`cnnzoo.transfer.extract_features` split between workers through a shared cache.
+def _fsync_replace(tmp: str, path: str) -> None:
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
 
-    Worker ``i`` of ``n`` (default: :func:`worker_info`) extracts the ``i``-th contiguous
-    slice of ``images`` (an array), writes it as a part of the cache, waits up to
-    ``timeout`` seconds for the other parts, and merges them under the same key as a
-    one-worker run, so later runs (on any number of workers) read the merged file.
+
+class BackupAndRestore(keras.callbacks.Callback):
+    """Keras' ``BackupAndRestore`` for one process or several; see the module's docstring.
+
+    ``backup_dir`` must be one folder shared by every worker. ``save_freq``: ``"epoch"``,
+    or an integer N (also every N steps: after a restart the interrupted epoch starts
+    again from its first step with the weights of step N, as in Keras' own callback).
+    A restart resumes from the last save; ``delete_checkpoint`` removes it when training
+    ends. ``resumed_from`` is the epoch this run started from (0: a fresh start).
     """
-    from cnnzoo import transfer
 
-    index, count = worker if worker is not None else worker_info()
-    if not (isinstance(index, int) and isinstance(count, int) and 0 <= index < count):
-        raise ValueError(f"worker must be (index, count) with 0 <= index < count; got {(index, count)!r}")
-    source = np.asarray(images)
-    if source.ndim != 4:
-        raise ValueError(f"distributed extraction takes an (N, H, W, 3) array; got shape {source.shape}")
-    path = transfer.cache_path(model, source, cache_dir)
-    merged = transfer.load_cache(path)
-    if merged is not None:
-        return merged["features"]
-    bounds = np.linspace(0, len(source), count + 1).astype(int)
-    part = f"{path}.part{index}of{count}"
-    if transfer.load_cache(part) is None:
-        own = transfer.extract_features(model, source[bounds[index]:bounds[index + 1]], batch_size=batch_size,
-                                        progress=progress and index == 0)
-        transfer.save_cache(part, {"features": own})
-    parts, deadline = [], time.monotonic() + timeout
-    for i in range(count):
-        while (content := transfer.load_cache(f"{path}.part{i}of{count}")) is None:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"worker {index}: part {i} of {count} did not appear in {cache_dir} "
-                                   f"within {timeout:g} s (is cache_dir shared by every worker?)")
-            time.sleep(0.2)
-        parts.append(content["features"])
-    features = np.concatenate(parts)
-    transfer.save_cache(path, {"features": features})  # every worker writes the same bytes, atomically
-    return features
+    def __init__(self, backup_dir: Union[str, os.PathLike], save_freq: Union[str, int] = "epoch",
+                 delete_checkpoint: bool = True):
+        super().__init__()
+        if not isinstance(backup_dir, (str, os.PathLike)):
+            raise TypeError(f"backup_dir must be a folder path; got {backup_dir!r}")
+        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq < 1):
+            raise ValueError(f"save_freq must be 'epoch' or a positive number of steps; got {save_freq!r}")
+        self.backup_dir, self.save_freq = os.fspath(backup_dir), save_freq
+        self.delete_checkpoint = delete_checkpoint
+        self.resumed_from, self.checksum = 0, ""
+        self._epoch, self._steps = 0, 0
+
+    @property
+    def _pointer(self) -> str:
+        return os.path.join(self.backup_dir, "latest.json")
+
+    def latest(self) -> Optional[dict[str, Any]]:
+        """The last save: ``{"epoch", "step", "weights"}`` or ``None``."""
+        if not os.path.exists(self._pointer):
+            return None
+        with open(self._pointer) as fh:
+            return json.load(fh)
+
+    def on_train_begin(self, logs: Any = None) -> None:
+        model, latest, epoch = self.model, self.latest(), 0
+        if latest is not None:
+            if not model.built:
+                raise ValueError("BackupAndRestore needs a built model to restore into; got an unbuilt "
+                                 f"{model.name!r} (call it on a batch first)")
+            if model.optimizer is not None and not model.optimizer.built:
+                model.optimizer.build(model.trainable_variables)
+            model.load_weights(os.path.join(self.backup_dir, latest["weights"]))
+            epoch = int(latest["epoch"])
+            model._initial_epoch = epoch  # what Keras' own BackupAndRestore sets: fit starts there
+        self.resumed_from = self._epoch = epoch
+        self.checksum = check_same_state(model, epoch, self.backup_dir)
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        if self.save_freq != "epoch":
+            self._steps += 1
+            if self._steps % self.save_freq == 0:
+                self._save(self._epoch, batch + 1)
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        self._save(epoch + 1, 0)
+
+    def on_train_end(self, logs: Any = None) -> None:
+        if self.delete_checkpoint and worker_info()[0] == 0 and os.path.isdir(self.backup_dir):
+            for name in os.listdir(self.backup_dir):
+                if name == "latest.json" or name.startswith("cnnzoo-backup-"):
+                    os.unlink(os.path.join(self.backup_dir, name))
+
+    def _save(self, epoch: int, step: int) -> None:
+        if worker_info()[0] != 0:
+            return
+        os.makedirs(self.backup_dir, exist_ok=True)
+        name = f"cnnzoo-backup-epoch{epoch}-step{step}.weights.h5"
+        tmp = os.path.join(self.backup_dir, f".tmp-{os.getpid()}-{name}")
+        try:
+            self.model.save_weights(tmp)
+            _fsync_replace(tmp, os.path.join(self.backup_dir, name))
+            fd, tmp = tempfile.mkstemp(dir=self.backup_dir, prefix=".tmp-latest-", suffix=".json")
+            with os.fdopen(fd, "w") as fh:
+                json.dump({"epoch": epoch, "step": step, "weights": name}, fh)
+            _fsync_replace(tmp, self._pointer)  # a restart sees the previous save or this one, whole
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        for old in os.listdir(self.backup_dir):
+            if old.startswith("cnnzoo-backup-") and old != name:
+                os.unlink(os.path.join(self.backup_dir, old))

@@ -103,13 +103,16 @@ def train(model: Any = "lenet5", *, epochs: int = 20, batch_size: int = 32,
     model.compile(optimizer=keras.optimizers.Adam(schedule),
                   loss=loss if distances else "sparse_categorical_crossentropy",
                   metrics=[accuracy if distances else "accuracy"])
+    from cnnzoo.transfer.devices import even_batches  # under a keras.distribution: batches that split
+
+    (x_train, y_train), (x_test, y_test) = even_batches(x_train, y_train, batch_size), even_batches(x_test, y_test, batch_size)
     start = time.perf_counter()
     fit = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
                     validation_data=(x_test, y_test), verbose=0,
                     callbacks=[progress_bar(epochs, progress)])
     seconds = time.perf_counter() - start
     history = {k: [float(v) for v in vs] for k, vs in fit.history.items()}
-    _, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
+    _, test_accuracy = model.evaluate(x_test, y_test, batch_size=batch_size, verbose=0)
     figure = None
     if out is not None:
         from cnnzoo.viz import plot_history

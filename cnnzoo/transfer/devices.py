@@ -1,13 +1,14 @@
-"""What runs the work: the GPUs (memory growth on), mixed precision where it gains, and
-the ``tf.distribute`` strategy for this machine or cluster."""
+"""What runs the work: the GPUs (memory growth on), mixed precision where it gains, the
+``tf.distribute`` strategy for this machine, and this worker's place among the workers."""
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from typing import Any, Optional
 
-__all__ = ["device", "use_mixed_precision", "strategy", "worker_info", "require_tensorflow"]
+__all__ = ["device", "use_mixed_precision", "strategy", "worker_info", "require_tensorflow", "even_batches"]
 
 
 def require_tensorflow(what: str) -> None:
@@ -67,16 +68,19 @@ def use_mixed_precision(enable: Optional[bool] = None) -> bool:
 
 
 def strategy(devices: Optional[list[str]] = None) -> Any:
-    """The strategy for this machine or cluster: ``MultiWorkerMirroredStrategy`` when
-    ``TF_CONFIG`` lists more than one worker, else ``MirroredStrategy`` over the visible
-    GPUs (or ``devices``), else the default strategy. Call it first, before other
-    TensorFlow work; train with :func:`cnnzoo.distributed.fit` (Keras' ``fit`` fails under
-    the multi-worker strategy), giving it the global batch."""
+    """The ``tf.distribute`` strategy for Keras' ``fit`` on this machine: ``MirroredStrategy``
+    over the visible GPUs (or ``devices``), else the default strategy. Call it first, before
+    other TensorFlow work; build and compile the model in its ``scope()``, then call ``fit``
+    with the global batch. When ``TF_CONFIG`` lists more than one worker it raises
+    ``RuntimeError``: Keras' ``fit`` cannot train under ``MultiWorkerMirroredStrategy``
+    (keras-team/keras#20585); Keras' JAX engine trains across machines (see the README)."""
     require_tensorflow("a tf.distribute strategy")
     import tensorflow as tf
 
     if devices is None and worker_info()[1] > 1:
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        raise RuntimeError(f"TF_CONFIG lists {worker_info()[1]} workers, but Keras' fit cannot train under "
+                           "MultiWorkerMirroredStrategy (keras-team/keras#20585): across machines, run "
+                           "with KERAS_BACKEND=jax, keras.distribution.initialize(...) and DataParallel")
     if devices is not None:
         return tf.distribute.MirroredStrategy(devices)
     gpus = _gpus()
@@ -86,12 +90,17 @@ def strategy(devices: Optional[list[str]] = None) -> Any:
 
 
 def worker_info() -> tuple[int, int]:
-    """``(index, count)`` of this worker from ``TF_CONFIG`` (a chief counts as worker 0); ``(0, 1)`` without it.
+    """``(index, count)`` of this worker: JAX's process index and count once
+    ``keras.distribution.initialize`` (``jax.distributed``) has run, else from ``TF_CONFIG``
+    (a chief counts as worker 0); ``(0, 1)`` without either.
 
     >>> import os; os.environ.pop("TF_CONFIG", None) and None
     >>> worker_info()
     (0, 1)
     """
+    jax = sys.modules.get("jax")  # never imported here: only a process that runs JAX has processes
+    if jax is not None and jax.distributed.is_initialized():
+        return jax.process_index(), jax.process_count()
     config = json.loads(os.environ.get("TF_CONFIG") or "{}")
     cluster, task = config.get("cluster", {}), config.get("task", {})
     chiefs, workers = len(cluster.get("chief", [])), len(cluster.get("worker", []))
@@ -99,3 +108,28 @@ def worker_info() -> tuple[int, int]:
         return 0, 1
     index = int(task.get("index", 0))
     return (index + chiefs if task.get("type", "worker") == "worker" else index), chiefs + workers
+
+
+def even_batches(x: Any, y: Any, batch_size: int) -> tuple[Any, Any]:
+    """``(x, y)`` as Keras' ``fit``/``evaluate`` can split them under the ``keras.distribution``
+    in force: every batch, the last one too, must divide by its data-parallel replicas, so up to
+    ``replicas - 1`` examples at the end are left out (a warning says how many). Unchanged
+    without a distribution."""
+    import warnings
+
+    import keras
+
+    dist = keras.distribution.distribution()
+    try:
+        replicas = int(dist.num_model_replicas) if dist is not None else 1
+    except NotImplementedError:
+        replicas = 1
+    if batch_size % replicas:
+        raise ValueError(f"batch_size must divide by the {replicas} replicas of the keras.distribution; "
+                         f"got {batch_size}")
+    drop = (len(x) % batch_size) % replicas
+    if drop:
+        warnings.warn(f"{drop} of {len(x)} examples left out: under the keras.distribution every batch must "
+                      f"divide by its {replicas} replicas", stacklevel=3)
+        return x[:len(x) - drop], y[:len(y) - drop]
+    return x, y

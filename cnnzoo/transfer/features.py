@@ -11,6 +11,7 @@ import hashlib
 import io
 import os
 import tempfile
+import zlib
 from collections.abc import Iterator
 from typing import Any, Optional
 
@@ -18,7 +19,7 @@ import numpy as np
 
 from cnnzoo.transfer.backbones import backbone_info, preprocess_function
 
-__all__ = ["extract_features", "cache_path", "load_cache", "save_cache"]
+__all__ = ["extract_features", "cache_path", "key_parts", "load_cache", "save_cache"]
 
 
 def _fingerprint(model: Any) -> str:
@@ -54,9 +55,9 @@ def _images_key(source: Any) -> str:
             for f in sorted(files):
                 st = os.stat(os.path.join(folder, f))
                 digest.update(f"{os.path.relpath(os.path.join(folder, f), source)}:{st.st_size}:{st.st_mtime_ns}".encode())
-    elif isinstance(source, np.ndarray):
-        digest.update(str((source.shape, source.dtype.str)).encode())
-        digest.update(np.ascontiguousarray(source).tobytes())
+    elif isinstance(source, np.ndarray):  # CRC-32 and Adler-32 of the bytes, in place: no copy, ~3x SHA-256
+        data = memoryview(np.ascontiguousarray(source)).cast("B")
+        digest.update(f"{source.shape}{source.dtype.str}{zlib.crc32(data)}:{zlib.adler32(data)}".encode())
     else:  # tf.data: hash by streaming, never all in memory
         for batch in source:
             digest.update(np.asarray(batch[0] if isinstance(batch, tuple) else batch).tobytes())
@@ -105,6 +106,8 @@ def save_cache(path: str, content: dict[str, np.ndarray]) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(buffer.getvalue())
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)  # a reader sees the old file or the whole new one
     except BaseException:
         if os.path.exists(tmp):
@@ -112,14 +115,19 @@ def save_cache(path: str, content: dict[str, np.ndarray]) -> None:
         raise
 
 
+def key_parts(model: Any, images: Any) -> dict[str, str]:
+    """What the cache key of :func:`cache_path` is made of, by name."""
+    info = backbone_info(model)
+    return {"model": info.constructor, "weights": _fingerprint(model), "input": str(model.input_shape),
+            "preprocessing": info.module, "output": str(model.output_shape), "images": _images_key(_source(images))}
+
+
 def cache_path(model: Any, images: Any, cache_dir: str) -> str:
     """Where :func:`extract_features` keeps the features of ``images``: a key of the model,
     its weights, input size, preprocessing, pooling and the images themselves."""
-    info = backbone_info(model)
-    parts = [info.constructor, _fingerprint(model), str(model.input_shape), info.module,
-             str(model.output_shape), _images_key(_source(images))]
-    key = hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
-    return os.path.join(os.fspath(cache_dir), f"{info.constructor.lower()}-{key}.npz")
+    parts = key_parts(model, images)
+    key = hashlib.sha256("|".join(parts.values()).encode()).hexdigest()[:24]
+    return os.path.join(os.fspath(cache_dir), f"{parts['model'].lower()}-{key}.npz")
 
 
 def extract_features(model: Any, images: Any, cache_dir: Optional[str] = None, batch_size: int = 32,

@@ -13,8 +13,9 @@ from typing import Any, Optional
 import numpy as np
 
 from cnnzoo.transfer.backbones import Preprocess, backbone_info
+from cnnzoo.transfer.devices import even_batches
 
-__all__ = ["train_head", "logistic_baseline", "attach_head", "fine_tune", "fit"]
+__all__ = ["train_head", "logistic_baseline", "attach_head", "fine_tune"]
 
 
 def _pairs(features: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -56,7 +57,8 @@ def train_head(features: Any, labels: Any, num_classes: Optional[int] = None, ki
     head = keras.Sequential(layers, name="head")
     head.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
                  metrics=["accuracy"])
-    head.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, validation_data=validation)
+    head.fit(*even_batches(x, y, batch_size), epochs=epochs, batch_size=batch_size, verbose=0,
+             validation_data=validation)
     return head
 
 
@@ -100,12 +102,6 @@ def fine_tune(model: Any, unfreeze_from: Any = None, learning_rate: float = 1e-5
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=["accuracy"])
     if data is not None:
         x, y = data
-        model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0)
+        model.fit(*even_batches(x, y, batch_size), epochs=epochs, batch_size=batch_size, verbose=0)
     return model
 
-
-def fit(model: Any, data: Any, **options: Any) -> Any:
-    """:func:`cnnzoo.distributed.fit`: train under any ``tf.distribute`` strategy, checkpointed."""
-    from cnnzoo.distributed import fit as _fit
-
-    return _fit(model, data, **options)
