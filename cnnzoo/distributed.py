@@ -6,7 +6,8 @@ several processes (``keras.distribution.initialize``); on one TensorFlow machine
 ``model.fit`` built inside a ``MirroredStrategy`` scope. This module adds:
 
 - :class:`BackupAndRestore`, Keras' fault-tolerance callback made safe for several
-  processes: only worker 0 writes, each file atomically (a temporary file, fsync, a
+  processes: only worker 0 keeps what it saves (saving is collective on JAX: the others
+  save to a scratch folder and discard it), each file atomically (a temporary file, fsync, a
   rename; then a pointer ``latest.json`` names the finished one), at the end of every
   epoch and, with ``save_freq=N``, every N steps; at start-up every worker checks that all
   resumed from the same epoch and weights (:func:`check_same_state`), failing loudly.
@@ -170,7 +171,9 @@ class BackupAndRestore(keras.callbacks.Callback):
                     os.unlink(os.path.join(self.backup_dir, name))
 
     def _save(self, epoch: int, step: int) -> None:
-        if worker_info()[0] != 0:
+        if worker_info()[0] != 0:  # saving gathers values from every process (JAX): all save, one keeps
+            with tempfile.TemporaryDirectory() as scratch:
+                self.model.save_weights(os.path.join(scratch, "discarded.weights.h5"))
             return
         os.makedirs(self.backup_dir, exist_ok=True)
         name = f"cnnzoo-backup-epoch{epoch}-step{step}.weights.h5"
