@@ -79,6 +79,18 @@ def _gather(row: np.ndarray, count: int) -> np.ndarray:
                        "run with KERAS_BACKEND=jax and keras.distribution.initialize(...)")
 
 
+def _compare(row: list[int], where: str) -> None:
+    """Raise on every worker unless all gathered the same ``[epoch, checksum words...]``."""
+    _, count = worker_info()
+    every = _gather(np.asarray(row, np.int64).astype(np.int32), count)
+    if (every != every[0]).any():
+        states = ", ".join(f"worker {i} at epoch {int(r[0])}"
+                           + (f" (weights {int(r[1]) & 0xFFFFFFFF:08x})" if len(r) > 1 else "")
+                           for i, r in enumerate(every))
+        raise RuntimeError(f"workers did not start from the same state: {states}; every worker must resume "
+                           f"from the same checkpoint{f' ({where} must be one shared folder)' if where else ''}")
+
+
 def check_same_state(model: Any, epoch: int, where: str = "") -> str:
     """Every worker's ``epoch`` and :func:`state_checksum`, gathered and compared; the checksum.
 
@@ -88,14 +100,7 @@ def check_same_state(model: Any, epoch: int, where: str = "") -> str:
     without an error. One worker: nothing to compare.
     """
     digest = state_checksum(model)
-    _, count = worker_info()
-    row = np.concatenate([[epoch], np.frombuffer(bytes.fromhex(digest[:32]), ">i4")]).astype(np.int32)
-    every = _gather(row, count)
-    if (every != every[0]).any():
-        states = ", ".join(f"worker {i} at epoch {int(r[0])} (weights {int(r[1]) & 0xFFFFFFFF:08x})"
-                           for i, r in enumerate(every))
-        raise RuntimeError(f"workers did not start from the same state: {states}; every worker must resume "
-                           f"from the same checkpoint{f' ({where} must be one shared folder)' if where else ''}")
+    _compare([epoch, *np.frombuffer(bytes.fromhex(digest[:32]), ">i4").tolist()], where)
     return digest
 
 
@@ -139,7 +144,9 @@ class BackupAndRestore(keras.callbacks.Callback):
             return json.load(fh)
 
     def on_train_begin(self, logs: Any = None) -> None:
-        model, latest, epoch = self.model, self.latest(), 0
+        model, latest = self.model, self.latest()
+        epoch = int(latest["epoch"]) if latest is not None else 0
+        _compare([epoch], self.backup_dir)  # first the epochs: loading weights is collective on JAX
         if latest is not None:
             if not model.built:
                 raise ValueError("BackupAndRestore needs a built model to restore into; got an unbuilt "
@@ -147,7 +154,6 @@ class BackupAndRestore(keras.callbacks.Callback):
             if model.optimizer is not None and not model.optimizer.built:
                 model.optimizer.build(model.trainable_variables)
             model.load_weights(os.path.join(self.backup_dir, latest["weights"]))
-            epoch = int(latest["epoch"])
             model._initial_epoch = epoch  # what Keras' own BackupAndRestore sets: fit starts there
         self.resumed_from = self._epoch = epoch
         self.checksum = check_same_state(model, epoch, self.backup_dir)
