@@ -70,7 +70,7 @@ def test_two_workers_extract_the_features_of_one_and_worker_0_alone_merges(backb
     model = transfer.backbone("MobileNetV2", weights, (32, 32, 3))
     one = transfer.extract_features(model, images, progress=False)
     for i in range(2):  # every worker returns all the features
-        np.testing.assert_allclose(np.load(folder / f"f{i}.npy"), one, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(np.load(folder / f"f{i}.npy"), one, rtol=1e-4, atol=1e-4)  # other batches: rounding
     assert sorted(os.listdir(cache)) == [os.path.basename(transfer.cache_path(model, images, str(cache)))]
 
     def no_backbone(*args, **kwargs):
