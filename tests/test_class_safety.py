@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cnnzoo.grading import course, engine, integrity, runner
-from cnnzoo.grading.limits import ChildCgroups
+from cnnzoo.grading.limits import ChildCgroups, remove_tree
 from cnnzoo.grading.submissions import MAX_ENTRIES, read_submission
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -188,9 +188,9 @@ def test_memory_cannot_hide_outside_the_limits(confinable):
     assert memfd.status == "error" and "Operation not permitted" in memfd.message, memfd
     assert shm.status == "error", shm
     assert score.value == "1000"  # the OOM killer's first choice, never the grader
-    group = ChildCgroups({"memory": 1 << 30, "pids": 64})
-    if group.held:
-        assert " and ".join(group.held) + " cgroup" in sandbox
+    group = ChildCgroups({"memory": 1 << 30, "pids": 64, "cpu": 1})
+    held = sandbox.rsplit(", ", 1)[-1]
+    assert all(name in held for name in group.held) and (not group.held or held.endswith(" cgroup"))
     group.close()
     assert our_cgroups() == []
 
@@ -419,3 +419,48 @@ def test_threads_are_bounded_and_stopped_between_calls(confinable):
     assert after - before < per_fifth, (after - before, per_fifth)
     assert made.status != "value" or made.value <= boundary.THREADS
     assert system.status == "error" or system.value is None  # the system's libraries are not the exercise's
+
+
+# -------------------------------------------------------------- notebooks and uploads
+
+def test_crafted_notebooks_cost_their_own_student_only(tmp_path, confinable):
+    deep = "def valid_output(n, f):\n    return " + "+".join(["n*0"] * 700) + " + n - f + 1\n"
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": deep}
+    both = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]}
+    subs, questions = make_class(tmp_path, {"mallory": solution("output_size")})
+    (subs / "mallory" / "output_size.ipynb").write_text(json.dumps(both))  # beside a .py: compared, not run
+    values = {**both, "metadata": {"x": [{}] * 1_000_000}}  # 2 million JSON values in 12 MB
+    (subs / "trudy").mkdir()
+    (subs / "trudy" / "output_size.ipynb").write_text(json.dumps(values))
+    (subs / "eve").mkdir()  # terminal escapes and a fake total where a version belongs
+    (subs / "eve" / "output_size.ipynb").write_text(json.dumps({**both, "nbformat": "4\x1b[2J\nTOTAL 10/10"}))
+    start = time.monotonic()
+    got = rows(course.grade_class(subs, tmp_path / "out", questions=questions, timeout=2, progress=False))
+    assert time.monotonic() - start < 60
+    assert float(got["alice"]["score"]) == float(got["bob"]["score"]) == 10
+    assert float(got["mallory"]["score"]) <= 10 and float(got["trudy"]["score"]) == 0
+    assert "JSON values" in got["trudy"]["problem"] and float(got["eve"]["score"]) == 0
+    feedback = (tmp_path / "out" / "students" / "eve" / "feedback.txt").read_text()
+    assert "\x1b" not in feedback and "TOTAL 10/10" not in feedback
+
+
+def test_an_upload_the_grader_cannot_use_still_gets_its_results(tmp_path, confinable):
+    upload = deep = tmp_path / "upload"
+    upload.mkdir()
+    for _ in range(1100):  # as Gradescope would unzip a crafted upload
+        deep = deep / "d"
+        deep.mkdir()
+    (upload / "output_size.py").write_text(solution("output_size"))
+    (upload / "notes.zip").write_bytes(b"PK\x06\x07" + b"\0" * 16 + b"PK\x05\x06" + b"\0" * 18)  # zip64 locator
+    results = tmp_path / "results" / "results.json"
+    results.parent.mkdir()
+    questions = tmp_path / "questions"
+    questions.mkdir()
+    (questions / "test_output_size.py").write_text((ROOT / "exercises" / "test_output_size.py").read_text())
+    try:
+        data = course.autograde(upload, results, questions=questions, timeout=2, seed="upload")
+        assert data["score"] == 10 and json.loads(results.read_text())["score"] == 10
+        with pytest.raises(ValueError, match="zip64"):
+            read_submission(upload / "notes.zip", ["output_size"])
+    finally:
+        remove_tree(upload / "d")  # pytest's own clean-up of old temporary folders recurses

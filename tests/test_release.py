@@ -96,7 +96,7 @@ def test_an_upload_left_zipped_is_read_and_explained(tmp_path):
     sources, notes = read_upload(tmp_path, MODULES)
     assert sources == {"mlp_cost": "A = 1\n", "pooling": "B = 2\n"}
     assert any("work.zip was not unpacked" in n and "mlp_cost.py, pooling.py" in n for n in notes)
-    assert any(n.startswith("keras_lenet.ipynb: not a notebook nbformat can read") for n in notes)
+    assert any(n.startswith("keras_lenet.ipynb: not a notebook the grader can read") for n in notes)
     assert any("not in your upload" in n and "keras_lenet.py" in n for n in notes)
 
 

@@ -103,9 +103,9 @@ def test_magics_and_shell_escapes_are_removed_with_a_note():
 
 
 @pytest.mark.parametrize("data, said", [
-    (b"{not json", "not a notebook nbformat can read"),
-    (b"[]", "not a notebook nbformat can read"),
-    (b"[" * 100_000 + b"]" * 100_000, "not a notebook nbformat can read"),
+    (b"{not json", "not a notebook the grader can read"),
+    (b"[]", "not a notebook the grader can read"),
+    (b"[" * 100_000 + b"]" * 100_000, "not a notebook the grader can read"),
     (b" " * (notebooks.MAX_NOTEBOOK + 1), "larger than 16 MiB"),
     (book("%pip install x", ""), "no code found in it"),
     (book(*["x = 1"] * (notebooks.MAX_CELLS + 1)), "2002 cells; at most 2000"),

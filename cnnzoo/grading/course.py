@@ -74,9 +74,9 @@ def _read(entry: lms.Entry, modules: list[str], deadline: float | None) -> tuple
         for path, _ in (p for p in entry.paths if p not in files):
             for module, text in read_submission(path, modules, deadline=deadline, notes=notes).items():
                 sources.setdefault(module, text)
-    except ValueError as err:
-        return {}, str(err)
-    return sources, "; ".join(notes + ([] if sources else ["no exercise modules found"]))
+    except Exception as err:  # noqa: BLE001  (whatever a submission holds, it is the student's to fix)
+        return {}, report.plain(str(err) if isinstance(err, ValueError) else f"not readable ({type(err).__name__})")
+    return sources, report.plain("; ".join(notes + ([] if sources else ["no exercise modules found"])), 2000)
 
 
 def _start(submission_timeout: float | None) -> float | None:

@@ -14,13 +14,12 @@ their files (:func:`cnnzoo.grading.course.student_seed`): a regrade draws the sa
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 from pathlib import Path
 
-from cnnzoo.grading.report import _plain
-from cnnzoo.grading.submissions import MAX_ENTRIES, read_submission
+from cnnzoo.grading.report import plain
+from cnnzoo.grading.submissions import list_files, read_submission
 
 __all__ = ["setup_script", "run_script", "read_upload", "student_id", "read_secret"]
 
@@ -92,34 +91,33 @@ def read_upload(submission: str | os.PathLike[str], modules: list[str],
     folder, notes = Path(submission), []
     try:
         sources = read_submission(folder, modules, deadline=deadline, notes=notes)
-    except ValueError as err:
-        return {}, [f"your upload could not be read: {err}"]
-    walked = itertools.islice(folder.rglob("*"), MAX_ENTRIES) if folder.is_dir() else []
-    files = sorted(p for p in walked if p.is_file() and not p.is_symlink())
+    except Exception as err:  # noqa: BLE001  (whatever an upload holds, it is the student's to fix)
+        return {}, [plain(f"your upload could not be read: {err}", 1000)]
+    files = list_files(folder) if folder.is_dir() else []
     for packed in (p for p in files if p.suffix.lower() == ".zip"):
         if all(m in sources for m in modules):
             break
         try:
             inside = read_submission(packed, modules, deadline=deadline, notes=notes)
-        except ValueError as err:
-            notes.append(f"your upload holds {_plain(packed.name, 80)}, which could not be read: {err}")
+        except Exception as err:  # noqa: BLE001
+            notes.append(f"your upload holds {plain(packed.name, 80)}, which could not be read: {err}")
             continue
         new = {m: text for m, text in inside.items() if m not in sources}
         sources.update(new)
         if new:
-            notes.append(f"{_plain(packed.name, 80)} was not unpacked: read {', '.join(f'{m}.py' for m in sorted(new))} "
+            notes.append(f"{plain(packed.name, 80)} was not unpacked: read {', '.join(f'{m}.py' for m in sorted(new))} "
                          "from inside it (next time, upload the .py files themselves)")
-    books = sorted(_plain(p.name, 60) for p in files if p.suffix.lower() == ".ipynb" and p.stem not in modules)
+    books = sorted(plain(p.name, 60) for p in files if p.suffix.lower() == ".ipynb" and p.stem not in modules)
     if books and not all(m in sources for m in modules):
         notes.append(f"notebooks are graded by their name ({', '.join(f'{m}.ipynb' for m in modules[:3])}, ...); "
                      f"not graded: {', '.join(books[:5])}: rename a notebook after the exercise it answers")
     missing = [m for m in modules if m not in sources]
     if not sources:
-        held = ", ".join(_plain(p.name, 60) for p in files[:10]) or "nothing"
+        held = ", ".join(plain(p.name, 60) for p in files[:10]) or "nothing"
         notes.append(f"no exercise module found (your upload holds: {held}{', ...' if len(files) > 10 else ''}): "
                      f"upload the modules or notebooks named as in the student folder ({', '.join(f'{m}.py' for m in modules)}, "
                      "or .ipynb)")
     elif missing:
         notes.append(f"not in your upload, so 0 points each: {', '.join(f'{m}.py' for m in missing)} "
                      "(or the notebook of the same name)")
-    return sources, notes
+    return sources, [plain(note, 1000) for note in notes]

@@ -46,16 +46,16 @@ class Checked:
         return engine.summary(self.results)["max_score"]
 
     def __repr__(self) -> str:
-        return "\n".join([*(report._plain(n) for n in self.notes), report.table(self.results, self.seed)])
+        return "\n".join([*(report.plain(n) for n in self.notes), report.table(self.results, self.seed)])
 
     def _repr_html_(self) -> str:
         rows = []
         for r in self.results:
-            hint = html.escape(report._plain(r.hints[0] if r.hints else ""))
+            hint = html.escape(report.plain(r.hints[0] if r.hints else ""))
             rows.append(f"<tr><td>{html.escape(r.module)}</td><td>{html.escape(r.question)}</td>"
                         f"<td>{report._num(r.score)}/{report._num(r.max_score)}</td>"
                         f"<td>{report._mark(r)}</td><td style='text-align:left'>{hint}</td></tr>")
-        said = "".join(f"<p>{html.escape(report._plain(n))}</p>" for n in self.notes)
+        said = "".join(f"<p>{html.escape(report.plain(n))}</p>" for n in self.notes)
         return (f"{said}<table class='cnnzoo-score'><tr><th>module</th><th>question</th><th>points</th>"
                 f"<th></th><th>hint</th></tr>{''.join(rows)}<tr><th colspan='2'>TOTAL</th>"
                 f"<th>{report._num(self.score)}/{report._num(self.max_score)}</th><th></th>"

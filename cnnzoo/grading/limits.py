@@ -29,19 +29,20 @@ class DiskBudgetExceeded(Exception):
 
 class ChildCgroups:
     """Cgroups for one child where the grader may make them: ``limits`` maps a controller
-    (``memory``: bytes, ``pids``: processes and threads) to its limit; ``held`` names those
+    (``memory``: bytes, ``pids``: processes and threads, ``cpu``: an equal share) to its limit; ``held`` names those
     made. In cgroup v2 one group beside the grader carries every delegated controller; in
     v1 each controller's hierarchy gets a group under the grader's own.
 
-    >>> groups = ChildCgroups({"memory": 1 << 30, "pids": 256})
-    >>> set(groups.held) <= {"memory", "pids"} and all(p.is_dir() for p in groups.paths)
+    >>> groups = ChildCgroups({"memory": 1 << 30, "pids": 256, "cpu": 1})
+    >>> set(groups.held) <= {"memory", "pids", "cpu"} and all(p.is_dir() for p in groups.paths)
     True
     >>> groups.close(); groups.paths
     []
     """
 
-    _FILES = {2: {"memory": ("memory.max", "memory.swap.max"), "pids": ("pids.max",)},
-              1: {"memory": ("memory.limit_in_bytes",), "pids": ("pids.max",)}}
+    _FILES = {2: {"memory": ("memory.max", "memory.swap.max"), "pids": ("pids.max",), "cpu": ("cpu.weight",)},
+              1: {"memory": ("memory.limit_in_bytes",), "pids": ("pids.max",), "cpu": ("cpu.shares",)}}
+    _EQUAL = {2: 100, 1: 1024}  # "cpu": the default weight, so each child gets an equal share, threads or not
 
     def __init__(self, limits: dict[str, int]) -> None:
         self.paths: list[Path] = []
@@ -55,7 +56,8 @@ class ChildCgroups:
                 path.mkdir()
                 for controller in wanted:
                     for name in self._FILES[version][controller]:
-                        (path / name).write_text(str(limits[controller]))
+                        value = self._EQUAL[version] if controller == "cpu" else limits[controller]
+                        (path / name).write_text(str(value))
             except OSError:
                 try:
                     path.rmdir()
@@ -81,9 +83,9 @@ class ChildCgroups:
                     delegated = (parent / "cgroup.subtree_control").read_text().split()
                 except OSError:
                     continue
-                out.append((parent, 2, [c for c in ("memory", "pids") if c in delegated]))
+                out.append((parent, 2, [c for c in ("memory", "pids", "cpu") if c in delegated]))
             else:
-                for controller in ("memory", "pids"):
+                for controller in ("memory", "pids", "cpu"):
                     if controller in controllers.split(",") and Path("/sys/fs/cgroup", controller).is_dir():
                         out.append((Path("/sys/fs/cgroup", controller) / where.lstrip("/"), 1, [controller]))
         return out

@@ -1,8 +1,8 @@
 """A notebook read as a module: its code cells, with nothing of IPython's left to run.
 
-The grader never executes a notebook. It parses the file with nbformat (bounded: at most
-:data:`MAX_NOTEBOOK` bytes, :data:`MAX_CELLS` cells, :data:`~cnnzoo.grading.submissions.MAX_SOURCE`
-bytes of code), keeps the code cells in order and removes what only IPython runs: a cell
+The grader never executes a notebook. It reads only its cells' types and sources, as plain
+JSON (bounded: :data:`MAX_NOTEBOOK` bytes, :data:`MAX_VALUES` values counted before parsing,
+:data:`MAX_CELLS` cells, :data:`MAX_CODE` bytes of code), keeps the code cells in order and removes what only IPython runs: a cell
 that starts with a cell magic (``%%writefile``, ``%%bash``; the Python bodies of ``%%time``
 and ``%%capture`` are kept), line magics (``%pip``), shell escapes (``!ls``, ``x = !ls``),
 help (``obj?``), statements on ``get_ipython()``, and the notebook's own check
@@ -10,9 +10,8 @@ help (``obj?``), statements on ``get_ipython()``, and the notebook's own check
 ``pass`` (so a block stays a block) and is named in a note. The text left is graded exactly
 as a module, in the same sandboxed process.
 
->>> cells = ["%pip install numpy", "import numpy as np\\n!ls\\ndef f(n):\\n    return 2 * n",
-...          "%%bash\\nrm -rf /", "from cnnzoo.grading import check\\ncheck('m')"]
->>> notes = []
+>>> cells, notes = ["%pip install numpy", "import numpy as np\\n!ls\\ndef f(n):\\n    return 2 * n",
+...                 "%%bash\\nrm -rf /", "from cnnzoo.grading import check\\ncheck('m')"], []
 >>> print(cells_source(cells, "m.ipynb", notes))
 # In[1]
 pass  # removed by the grader
@@ -34,8 +33,8 @@ def f(n):
 from __future__ import annotations
 
 import ast
+import json
 import re
-import warnings
 from pathlib import Path
 
 from cnnzoo.grading.stubs import unanswered
@@ -44,6 +43,7 @@ __all__ = ["MAX_NOTEBOOK", "MAX_CELLS", "code_cells", "cells_source", "notebook_
 
 MAX_NOTEBOOK = 16 << 20  # bytes of one .ipynb (outputs, images included)
 MAX_CELLS = 2000
+MAX_VALUES = 200_000  # JSON values (counted by their separators) in one notebook
 MAX_CODE = 1 << 20  # bytes of code kept from one notebook (as a module's MAX_SOURCE)
 _KEEP_BODY = {"time", "capture"}  # cell magics whose body is Python run in the kernel's namespace
 _LINE = re.compile(r"^\s*(?:[%!?]|[A-Za-z_][\w.]*\s*=\s*[!%]|[\w.]+\?{1,2}\s*$|(?:pip|conda)\s+install\s)")
@@ -56,17 +56,19 @@ def code_cells(data: bytes | str, name: str = "notebook") -> list[str]:
     if len(data) > MAX_NOTEBOOK:
         raise ValueError(f"{name}: not read: larger than {MAX_NOTEBOOK >> 20} MiB (clear its outputs: "
                          "Edit > Clear outputs of all cells, then save)")
-    import nbformat
-
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            notebook = nbformat.reads(text, as_version=4)
-        cells = list(notebook.get("cells") or [])
-    except Exception as err:  # noqa: BLE001  (nbformat raises JSON, schema, type and key errors)
-        raise ValueError(f"{name}: not a notebook nbformat can read ({type(err).__name__}: "
-                         f"{str(err)[:120]}); save it again from Jupyter or Colab") from None
+    values = text.count(",") + text.count("{") + text.count("[")
+    if values > MAX_VALUES:  # before any parsing: each JSON value costs the grader memory
+        raise ValueError(f"{name}: not read: about {values:,} JSON values; at most {MAX_VALUES:,} are read "
+                         "(clear its outputs: Edit > Clear outputs of all cells, then save)")
+    try:  # only the cells' types and sources are used: plain JSON, no schema, no conversion
+        notebook = json.loads(text)
+        cells = notebook.get("cells") if isinstance(notebook, dict) else None
+        if not isinstance(cells, list) or int(notebook.get("nbformat", 4)) < 4:
+            raise ValueError("no list of cells in the notebook format 4")
+    except (ValueError, TypeError, RecursionError) as err:
+        raise ValueError(f"{name}: not a notebook the grader can read ({type(err).__name__}); "
+                         "save it again from Jupyter or Colab") from None
     if len(cells) > MAX_CELLS:
         raise ValueError(f"{name}: not read: {len(cells)} cells; at most {MAX_CELLS} are read")
     sources = []
@@ -121,8 +123,7 @@ def _magic_rows(lines: list[str]) -> list[int]:
 def _kind(what: str) -> str:
     """How a removed line is named in the note: its kind and its first 40 characters."""
     command = what.split("=", 1)[1].lstrip() if re.match(r"[\w.]+\s*=\s*[!%]", what) else what
-    kind = "line magic" if command.startswith("%") else "shell escape" if command.startswith("!") \
-        else "help" if "?" in command else "shell command"
+    kind = {"%": "line magic", "!": "shell escape"}.get(command[:1], "help" if "?" in command else "shell command")
     shown = "".join(c if c.isprintable() else "?" for c in what)
     return f"{kind} {shown[:40]}{'...' if len(shown) > 40 else ''}"
 
@@ -215,8 +216,9 @@ def _answers(source: str) -> dict[str, str]:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {"": source}  # it does not parse: whatever it holds differs
-    stubs = unanswered(source)
-    return {n.name: ast.unparse(n) for n in tree.body if isinstance(n, ast.FunctionDef) and n.name not in stubs}
+    stubs, lines = unanswered(source), source.splitlines()
+    return {n.name: "\n".join(lines[n.lineno - 1:n.end_lineno]) for n in tree.body  # its text: no recursion
+            if isinstance(n, ast.FunctionDef) and n.name not in stubs}
 
 
 def choose(module: str, py: str | None, notebook: str | None, notes: list[str], nb_name: str = "") -> str | None:
@@ -239,8 +241,7 @@ def choose(module: str, py: str | None, notebook: str | None, notes: list[str], 
         return py if notebook is None else notebook
     stubs_py, stubs_nb = len(unanswered(py)), len(unanswered(notebook))
     graded, other = (notebook, py) if stubs_nb < stubs_py else (py, notebook)
-    kept = _answers(graded)
-    if not [name for name, code in _answers(other).items() if kept.get(name) != code]:
+    if all(_answers(graded).get(name) == code for name, code in _answers(other).items()):
         return graded
     if graded is notebook:
         notes.append(f"{module}: graded {nb_name}, not {module}.py ({stubs_py} function(s) still stubs there, "

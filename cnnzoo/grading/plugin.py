@@ -225,7 +225,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
     terminalreporter.section("cnnzoo score")
     for note in config.stash.get(_NOTES, []):
-        terminalreporter.write_line(report._plain(note))
+        terminalreporter.write_line(report.plain(note))
     if results:
         terminalreporter.write_line(report.table(results, _seed(config), config.getoption("grade_verbose")))
     else:

@@ -50,12 +50,12 @@ def table(results: list[QuestionResult], seed: Any = None, verbose: bool = False
         reasons = {tuple(_brief(r.hints, more)) for r in rows}
         reason = next(iter(reasons))
         if not verbose and len(reasons) == 1 and len(reason) == 1 and got == 0 and "(+" not in reason[0]:
-            lines.append(f"{module:{width}s} {module_points:>9s}  x  {_plain(reason[0])} "
+            lines.append(f"{module:{width}s} {module_points:>9s}  x  {plain(reason[0])} "
                          f"({len(rows)} question{'s' * (len(rows) > 1)})")
             continue
         lines.append(module)
         for r in rows:
-            hints = [] if hide_hidden and r.hidden else [_plain(h) for h in (r.hints if verbose else _brief(r.hints, more))]
+            hints = [] if hide_hidden and r.hidden else [plain(h) for h in (r.hints if verbose else _brief(r.hints, more))]
             points = f"{_num(r.score)}/{_num(r.max_score)}"
             lines.append(f"  {r.question:{width - 2}s} {points:>9s}  {_mark(r):3s}{hints[0] if hints else ''}".rstrip())
             lines += [f"{'':{width + 14}s}{h}" for h in hints[1:]]
@@ -67,11 +67,11 @@ def table(results: list[QuestionResult], seed: Any = None, verbose: bool = False
     return "\n".join(lines)
 
 
-def _plain(text: str, limit: int = 300, keep_lines: bool = False) -> str:
+def plain(text: str, limit: int = 300, keep_lines: bool = False) -> str:
     """Text from a student's code made safe to print: no control characters (no terminal
     escapes, no carriage returns), no line breaks in a hint, and not too long.
 
-    >>> _plain("ok\\x1b[8m\\r\\nTOTAL 10/10")
+    >>> plain("ok\\x1b[8m\\r\\nTOTAL 10/10")
     'ok?[8m??TOTAL 10/10'
     """
     allowed = "\n\t" if keep_lines else ""
@@ -97,7 +97,7 @@ def feedback(results: list[QuestionResult], seed: Any = None, problem: str = "")
     """What a student reads: each failing question once, with its first failing case and
     hint; one line for a module not answered yet; a hidden question's name and points only."""
     text = table(results, seed, more=" failing cases", hide_hidden=True)
-    return (f"{_plain(problem, 2000)}\n\n" if problem else "") + text + "\n"
+    return (f"{plain(problem, 2000)}\n\n" if problem else "") + text + "\n"
 
 
 def _test_output(r: QuestionResult) -> str:
@@ -123,7 +123,7 @@ def gradescope(results: list[QuestionResult], seed: Any = None, problem: str = "
         "output": output + (f"\nproblem: {problem}" if problem else ""),
         "visibility": "visible",
         "tests": [{"name": f"{r.module}: {r.question}", "score": round(r.score, 4),
-                   "max_score": round(r.max_score, 4), "output": _plain(_test_output(r), 5000, keep_lines=True),
+                   "max_score": round(r.max_score, 4), "output": plain(_test_output(r), 5000, keep_lines=True),
                    "visibility": "after_published" if r.hidden else "visible"} for r in results],
     }
 

@@ -43,7 +43,7 @@ def describe(suites: list[Any]) -> dict[str, Any]:
 def cases(results: list[Any]) -> list[dict[str, Any]]:
     """``cases.json``: every question's score and every hint (for the instructor, not the student)."""
     return [{"module": r.module, "question": r.question, "score": r.score, "max_score": r.max_score,
-             "hints": [report._plain(h, 500) for h in r.hints]} for r in results]
+             "hints": [report.plain(h, 500) for h in r.hints]} for r in results]
 
 
 @dataclass

@@ -86,7 +86,7 @@ class StudentProcess:
         self._disk = DiskWatch(self.work, boundary.DISK_BUDGET, boundary.DISK_WATCH)
         setup, memory = child_setup(self.module, self.allow, list(self.siblings), self.blocked, self.work)
         setup["sandbox"] = not portable()
-        self._cgroup = ChildCgroups({"memory": memory, "pids": boundary.THREADS})
+        self._cgroup = ChildCgroups({"memory": memory, "pids": boundary.THREADS, "cpu": 1})
         held = self._cgroup.add(self.proc.pid)  # before the child reads its setup: nothing of it has run
         self._send(setup)
         ready = self._receive(boundary.PRELOAD_TIMEOUT)

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from cnnzoo.grading import notebooks
 
-__all__ = ["read_submission", "read_files", "MAX_SOURCE", "MAX_ENTRIES", "MAX_ARCHIVE"]
+__all__ = ["read_submission", "list_files", "read_files", "MAX_SOURCE", "MAX_ENTRIES", "MAX_ARCHIVE"]
 
 MAX_SOURCE = 1 << 20  # bytes of one module
 MAX_ENTRIES = 10_000  # files and folders looked at in one submission
@@ -87,6 +87,7 @@ def _read_zip(path: Path, wanted: dict[str, str], deadline: float | None,
     size = path.stat().st_size
     if size > MAX_ARCHIVE:
         raise ValueError(f"the zip is {size >> 20} MiB; submissions of more than {MAX_ARCHIVE >> 20} MiB are not read")
+    _late(deadline)
     entries, directory = _declared(path, size)
     if entries > MAX_ENTRIES or directory > _MAX_DIRECTORY:  # before zipfile reads the directory into memory
         raise ValueError(f"the zip declares {entries} entries in {directory} bytes; at most {MAX_ENTRIES} are read")
@@ -124,23 +125,39 @@ def _read_zip(path: Path, wanted: dict[str, str], deadline: float | None,
         raise ValueError(f"not a readable zip file ({type(err).__name__}: {err}): {path.name!r}") from None
 
 
+def list_files(folder: str | Path) -> list[Path]:
+    """The regular files in ``folder`` and below, walked without recursion: links are not
+    followed, at most :data:`MAX_ENTRIES` entries and 32 folders deep are looked at."""
+    found, seen, stack = [], 0, [(str(folder), 0)]
+    while stack and seen <= MAX_ENTRIES:
+        where, depth = stack.pop()
+        try:
+            with os.scandir(where) as entries:
+                for entry in entries:
+                    seen += 1
+                    if entry.is_symlink() or seen > MAX_ENTRIES:
+                        continue
+                    if entry.is_dir():
+                        stack += [(entry.path, depth + 1)] if depth < _MAX_DEPTH else []
+                    elif entry.is_file():
+                        found.append(Path(entry.path))
+        except OSError:
+            continue
+    return sorted(found)
+
+
 def _declared(path: Path, size: int) -> tuple[int, int]:
-    """(entries, central directory bytes) a zip declares in its end records (zip64 too);
-    (0, 0) where none is found (zipfile then says the file is broken)."""
+    """(entries, central directory bytes) a zip declares in its end record; (0, 0) where none
+    is found (zipfile then says the file is broken). A zip64 archive raises ``ValueError``."""
     with path.open("rb") as f:
         f.seek(max(0, size - (1 << 16) - 22))
         tail = f.read()
         end = tail.rfind(b"PK\x05\x06")
         if end < 0 or len(tail) < end + 22:
             return 0, 0
-        entries, directory = struct.unpack("<HI", tail[end + 10:end + 16])
-        locator = end - 20
-        if (entries == 0xFFFF or directory == 0xFFFFFFFF) and locator >= 0 and tail[locator:locator + 4] == b"PK\x06\x07":
-            f.seek(struct.unpack("<Q", tail[locator + 8:locator + 16])[0])
-            record = f.read(56)
-            if record[:4] == b"PK\x06\x06" and len(record) == 56:
-                entries, directory = struct.unpack("<QQ", record[32:48])
-    return entries, directory
+        if b"PK\x06\x07" in tail[max(0, end - 20):end]:  # zip64: never needed for a few modules
+            raise ValueError("a zip64 archive is not read; zip the modules again with the usual tools")
+        return struct.unpack("<HI", tail[end + 10:end + 16])
 
 
 def _read_folder(path: Path, wanted: dict[str, str], deadline: float | None,
