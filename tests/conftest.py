@@ -74,3 +74,6 @@ def pytest_pyfunc_call(pyfuncitem):
     if outcome == "skipped":
         pytest.skip("skipped in the isolated process")
     return True
+
+# a worker script tests/test_keras_engine.py runs in its own processes, not a test module
+collect_ignore = ["keras_engine_worker.py"]
