@@ -63,12 +63,13 @@ def read_submission(path: str | Path, modules: list[str], *, deadline: float | N
         files = _read_folder(path, wanted, deadline, notes)
     else:
         raise ValueError(f"{path} is neither a folder nor a .zip file")
-    found = {}
-    for module in modules:
-        text = notebooks.choose(module, files.get(f"{module}.py"), files.get(f"{module}.ipynb"), notes)
-        if text is not None:
-            found[module] = text
-    return found
+    return _chosen(modules, files, notes)
+
+
+def _chosen(modules: list[str], files: dict[str, str | None], notes: list[str]) -> dict[str, str]:
+    """Each module's text from its ``.py`` or notebook, of both the one :func:`notebooks.choose` picks."""
+    chosen = {m: notebooks.choose(m, files.get(f"{m}.py"), files.get(f"{m}.ipynb"), notes) for m in modules}
+    return {m: text for m, text in chosen.items() if text is not None}
 
 
 def _cap(name: str) -> int:
@@ -221,9 +222,4 @@ def read_files(files: list[tuple[Path, str]], modules: list[str], *, deadline: f
             text = _read_file(path, name, notes)
             if text is not False:
                 read[name] = text
-    found = {}
-    for module in modules:
-        text = notebooks.choose(module, read.get(f"{module}.py"), read.get(f"{module}.ipynb"), notes)
-        if text is not None:
-            found[module] = text
-    return found
+    return _chosen(modules, read, notes)
