@@ -22,7 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKEND = "setuptools>=77.0.3"  # pyproject.toml's build requirement
-CORE = {"numpy", "pytest", "tqdm"}
+CORE = {"numpy", "pytest", "tqdm", "nbformat"}
 HEAVY = {"tensorflow", "keras", "mlxtend", "pandas", "scipy", "scikit-learn", "matplotlib", "jax", "torch"}
 
 
@@ -131,7 +131,7 @@ def test_the_wheel_metadata_is_a_light_core_with_extras(dists):
     for r in requires:
         if (m := re.search(r'extra == "([^"]+)"', r)):
             by_extra.setdefault(m.group(1), set()).add(name(r))
-    assert set(meta.get_all("Provides-Extra")) == {"keras", "figures", "data", "gpu", "backends", "dev"}
+    assert set(meta.get_all("Provides-Extra")) == {"keras", "figures", "data", "gpu", "backends", "hub", "dev"}
     assert {"tensorflow", "keras", "matplotlib", "scikit-learn"} <= by_extra["keras"]
     assert "mlxtend" not in {name(r) for r in requires} and "pandas" not in {name(r) for r in requires}
     assert {"cnnzoo", "ruff", "nbclient"} <= by_extra["dev"]  # dev = [keras] + the tools

@@ -186,6 +186,9 @@ class _Child:
         self.calls.append((function, timeout))
         return self.answer(function, *args)
 
+    def work_view(self):
+        return self.folder
+
 
 def test_one_call_per_distinct_case_and_the_questions_own_time():
     child = _Child(lambda f, *a: Reply("value", sum(a), output="printed"))
