@@ -17,18 +17,19 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-__all__ = ["check_int", "positive_int", "positive_number"]
+__all__ = ["check_int", "is_int", "positive_int", "positive_number"]
 
 
-def _is_int(value: Any) -> bool:
-    # NumPy integers are integers too (they have __index__); bools and floats are not.
+def is_int(value: Any) -> bool:
+    """Whether ``value`` is an integer: NumPy integers are (they have ``__index__``); bools and
+    floats are not."""
     return not isinstance(value, bool) and hasattr(type(value), "__index__")
 
 
 def check_int(value: Any, name: str, minimum: int) -> int:
     """``value`` as a plain ``int``: a ``TypeError`` when it is not an integer, a
     ``ValueError`` when it is below ``minimum``."""
-    if not _is_int(value):
+    if not is_int(value):
         raise TypeError(f"{name} must be an integer; got {value!r} ({type(value).__name__})")
     value = value.__index__()
     if value < minimum:
@@ -39,7 +40,7 @@ def check_int(value: Any, name: str, minimum: int) -> int:
 
 def positive_int(value: Any, name: str) -> int:
     """``value`` as a plain ``int`` of at least 1; anything else is a ``ValueError``."""
-    if not _is_int(value) or value.__index__() < 1:
+    if not is_int(value) or value.__index__() < 1:
         raise ValueError(f"{name} must be a positive integer; got {value!r}")
     return value.__index__()
 

@@ -311,12 +311,12 @@ def test_what_no_formula_fits_is_uncounted_in_a_live_model(keras, L, monkeypatch
     seq = keras.Input((4, 3))
     s = cnnzoo.summarize(keras.Model(seq, L.RNN(Cell(), name="rnn")(seq)))
     assert s["rnn"].explain == "not counted: unknown layer RNN over a Cell" and s["rnn"].output_shape == (2,)
-    from cnnzoo.count import core
+    from cnnzoo.count import layer
 
     def broken(cfg, shapes):
         raise ValueError("past the formula's reach")
 
-    monkeypatch.setitem(core._HANDLERS, "Dense", broken)
+    monkeypatch.setitem(layer.HANDLERS, "Dense", broken)
     dense = keras.Sequential([keras.Input((3,)), L.Dense(2, name="d")])
     s = cnnzoo.summarize(dense)
     assert s.mismatches == [] and s["d"].explain == "not counted: no formula fits this call " \

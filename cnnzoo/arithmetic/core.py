@@ -129,6 +129,11 @@ def check_int(value: Any, name: str, minimum: int) -> int:
     return value
 
 
+def fmt(n: int) -> str:
+    """A count with thousands separators: ``fmt(48120) == '48,120'``."""
+    return f"{n:,}"
+
+
 def is_pair(value: Any) -> bool:
     return isinstance(value, (tuple, list)) and not isinstance(value, str)
 

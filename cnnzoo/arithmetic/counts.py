@@ -5,13 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from cnnzoo.arithmetic.core import DTYPE_BYTES, Explained, Size, check_int
+from cnnzoo.arithmetic.core import DTYPE_BYTES, Explained, Size, check_int, fmt
 
 __all__ = ["conv_params", "dense_params", "param_bytes"]
-
-
-def _fmt(value: int) -> str:
-    return f"{value:,}"
 
 
 def conv_params(
@@ -39,7 +35,7 @@ def conv_params(
         )
     value = (math.prod(fs) * (c_in // groups) + bias) * c_out
     chan = f"{c_in}/{groups}" if groups > 1 else f"{c_in}"
-    text = f"({'*'.join(map(str, fs))}*{chan}{' + 1' if bias else ''})*{c_out} = {_fmt(value)}"
+    text = f"({'*'.join(map(str, fs))}*{chan}{' + 1' if bias else ''})*{c_out} = {fmt(value)}"
     return Explained(value, text) if explain else value
 
 
@@ -55,7 +51,7 @@ def dense_params(inputs: int, units: int, *, bias: bool = True, explain: bool = 
     """
     inputs, units = check_int(inputs, "inputs", 1), check_int(units, "units", 1)
     value = inputs * units + (units if bias else 0)
-    text = f"{_fmt(inputs)}*{_fmt(units)}{' + ' + _fmt(units) if bias else ''} = {_fmt(value)}"
+    text = f"{fmt(inputs)}*{fmt(units)}{' + ' + fmt(units) if bias else ''} = {fmt(value)}"
     return Explained(value, text) if explain else value
 
 
@@ -71,5 +67,5 @@ def param_bytes(count: int, dtype: str = "float32", *, explain: bool = False) ->
     if dtype not in DTYPE_BYTES:
         raise ValueError(f"dtype must be one of {sorted(DTYPE_BYTES)}; got {dtype!r}")
     value = count * DTYPE_BYTES[dtype]
-    text = f"{_fmt(count)} * {DTYPE_BYTES[dtype]} bytes ({dtype}) = {_fmt(value)} bytes"
+    text = f"{fmt(count)} * {DTYPE_BYTES[dtype]} bytes ({dtype}) = {fmt(value)} bytes"
     return Explained(value, text) if explain else value

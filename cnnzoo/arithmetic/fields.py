@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cnnzoo.arithmetic.core import Explained, Size, check_int, is_pair, keyword_after, per_axis
-from cnnzoo.arithmetic.sizes import _conv_one
+from cnnzoo.arithmetic.sizes import conv_one
 
 __all__ = ["receptive_field", "pixel_usage"]
 
@@ -72,7 +72,7 @@ def pixel_usage(n: Size, f: Size, *, p: Size = 0, s: Size = 1, d: Size = 1) -> l
     """
 
     def counts(n: int, f: int, s: int, p: int, d: int) -> tuple[list[int], str]:
-        out = _conv_one(n, f, p, s, d)[0]  # validates every argument
+        out = conv_one(n, f, p, s, d)[0]  # validates every argument
         use = [0] * n
         for o in range(out):
             for k in range(f):

@@ -27,7 +27,8 @@ def effective_filter(f: Size, *, d: Size = 1, explain: bool = False) -> Any:
     return per_axis(one, explain, f=f, d=d)
 
 
-def _conv_one(n: int, f: int, p: Any, s: int, d: int) -> tuple[int, str]:
+def conv_one(n: int, f: int, p: Any, s: int, d: int) -> tuple[int, str]:
+    """One axis of :func:`conv_output_size`: (size, formula), every argument checked."""
     n = check_int(n, "input size", 1)
     f = check_int(f, "filter size", 1)
     s = check_int(s, "stride", 1)
@@ -71,7 +72,7 @@ def conv_output_size(
     ...
     ValueError: the filter of size 5 does not fit the padded input 3 + 2*0 = 3; the padded input must be at least as large as the filter
     """
-    return per_axis(_conv_one, explain, n=n, f=f, p=p, s=s, d=d)
+    return per_axis(conv_one, explain, n=n, f=f, p=p, s=s, d=d)
 
 
 @keyword_after(1, ("d",))

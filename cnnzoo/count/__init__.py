@@ -3,7 +3,8 @@
 One handler per layer class reads the config (``layer.get_config()``, a ``.keras``
 file's ``config.json`` or a spec) and the input shapes, and computes the output shape
 with :mod:`cnnzoo.arithmetic` and the weights from the layer's formula. Shapes here
-leave out the batch axis. :mod:`.core` holds the registry and :func:`count_layer`;
+leave out the batch axis. :mod:`.layer` holds the registry and what handlers share,
+:mod:`.config` the field readers, :mod:`.core` :func:`count_layer`;
 :mod:`.weighted`, :mod:`.shapes` and :mod:`.historic` the handlers.
 
 >>> c = count_layer("Conv2D", {"filters": 16, "kernel_size": 5}, [(14, 14, 6)])

@@ -24,8 +24,8 @@ import math
 import re
 from typing import Any, Optional
 
-from cnnzoo.count.config import _bool, _dims, _get, _int, _str
-from cnnzoo.count.core import Dim, LayerCount, Shape, _fmt, _need, _one, _prod, handles
+from cnnzoo.count.config import get_field, read_bool, read_dims, read_int, read_str
+from cnnzoo.count.layer import Dim, LayerCount, Shape, fmt, handles, need, one, prod
 from cnnzoo.count.quantized import Parts, kernel_parts
 
 
@@ -92,33 +92,33 @@ def _full_einsum(equation: str, bias_axes: Optional[str], full_in: tuple[Dim, ..
 
 def einsum_kernel(cfg: dict[str, Any], shape: Shape) -> list[int]:
     """The float kernel's shape of an ``EinsumDense`` on a batchless ``shape``."""
-    kernel, _, _, w_spec, _, _ = _full_einsum(_str(cfg, "equation"), _str(cfg, "bias_axes", None, none=True),
-                                              (None, *shape), list(_dims(cfg, "output_shape", none_inside=True)))
-    return [_need(k, f"kernel size for {c!r} (from the input or 'output_shape')") for k, c in zip(kernel, w_spec)]
+    kernel, _, _, w_spec, _, _ = _full_einsum(read_str(cfg, "equation"), read_str(cfg, "bias_axes", None, none=True),
+                                              (None, *shape), list(read_dims(cfg, "output_shape", none_inside=True)))
+    return [need(k, f"kernel size for {c!r} (from the input or 'output_shape')") for k, c in zip(kernel, w_spec)]
 
 
 def einsum_count(cfg: dict[str, Any], shape: Shape) -> LayerCount:
     """One ``EinsumDense`` call on a batchless ``shape`` (LoRA and quantization included)."""
-    equation = _str(cfg, "equation")
-    partial = list(_dims(cfg, "output_shape", none_inside=True))
-    bias_axes = _str(cfg, "bias_axes", None, none=True)
+    equation = read_str(cfg, "equation")
+    partial = list(read_dims(cfg, "output_shape", none_inside=True))
+    bias_axes = read_str(cfg, "bias_axes", None, none=True)
     kernel, bias, out, w_spec, out_spec, known = _full_einsum(equation, bias_axes, (None, *shape), partial)
-    kernel = [_need(k, f"kernel size for {c!r} (from the input or 'output_shape')")
+    kernel = [need(k, f"kernel size for {c!r} (from the input or 'output_shape')")
               for k, c in zip(kernel, w_spec)]
-    bias_dims = [_need(b, "bias size") for b in bias] if bias is not None else []
+    bias_dims = [need(b, "bias size") for b in bias] if bias is not None else []
     rows = math.prod(k for k, c in zip(kernel, w_spec) if c not in out_spec)
     cols = math.prod(k for k, c in zip(kernel, w_spec) if c in out_spec)
     parts, prefix = kernel_parts(cfg, tuple(kernel), rows, cols)
     if bias is not None:
         parts.add("bias", tuple(bias_dims))
-    macs = (_prod(known[1:]) or 0) * rows
+    macs = (prod(known[1:]) or 0) * rows
     return LayerCount(tuple(out[1:]), parts.trainable, parts.non_trainable, macs,
                       parts.text(prefix), f"{equation} -> {tuple(out[1:])}")
 
 
 @handles("EinsumDense")
 def _einsum_dense(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    return einsum_count(cfg, _one(shapes, what="EinsumDense"))
+    return einsum_count(cfg, one(shapes, what="EinsumDense"))
 
 
 def _proj(free: int, bound: int, outputs: int) -> tuple[str, str, int]:
@@ -132,7 +132,7 @@ def _proj(free: int, bound: int, outputs: int) -> tuple[str, str, int]:
 
 def _sub(cfg: dict[str, Any], equation: str, output: list[Dim], bias: str, shape: Shape) -> LayerCount:
     sub = {"equation": equation, "output_shape": output, "dtype": cfg.get("dtype"),
-           "bias_axes": bias if _bool(cfg, "use_bias", True) else None}
+           "bias_axes": bias if read_bool(cfg, "use_bias", True) else None}
     return einsum_count(sub, shape)
 
 
@@ -156,24 +156,24 @@ def _sum(named: list[tuple[str, LayerCount]], output: Shape | list[Shape], shape
             body = body.replace("kernel ", "").replace(" + bias ", " + ")
         terms.append(f"{name} ({body})")
     return LayerCount(output, trainable, non_trainable, sum(c.macs for _, c in named),
-                      f"{' + '.join(terms)} = {_fmt(trainable + non_trainable)}", shape_text)
+                      f"{' + '.join(terms)} = {fmt(trainable + non_trainable)}", shape_text)
 
 
 @handles("MultiHeadAttention")
 def _mha(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     query, value, key = _attention_inputs(shapes, "MultiHeadAttention")
-    heads, key_dim = _int(cfg, "num_heads"), _int(cfg, "key_dim")
-    value_dim = _int(cfg, "value_dim", None, none=True) or key_dim
-    out_shape = _get(cfg, "output_shape", None)
-    out_dims = list(_dims(cfg, "output_shape")) if out_shape else [_need(query[-1], "query's last axis")]
-    axes = _get(cfg, "attention_axes", None)
+    heads, key_dim = read_int(cfg, "num_heads"), read_int(cfg, "key_dim")
+    value_dim = read_int(cfg, "value_dim", None, none=True) or key_dim
+    out_shape = get_field(cfg, "output_shape", None)
+    out_dims = list(read_dims(cfg, "output_shape")) if out_shape else [need(query[-1], "query's last axis")]
+    axes = get_field(cfg, "attention_axes", None)
     if axes is not None:
-        _dims({"attention_axes": axes}, "attention_axes", minimum=-len(query) - 1)
+        read_dims({"attention_axes": axes}, "attention_axes", minimum=-len(query) - 1)
     named = []
     for name, shape, dim in (("query", query, key_dim), ("key", key, key_dim), ("value", value, value_dim)):
         eq, bias, rank = _proj(len(shape), 1, 2)
         named.append((name, _sub(cfg, eq, [None] * (rank - 3) + [heads, dim], bias, shape)))
-    if _bool(cfg, "use_gate", False):
+    if read_bool(cfg, "use_gate", False):
         eq, bias, rank = _proj(len(query), 1, 2)
         named.insert(1, ("gate", _sub(cfg, eq, [None] * (rank - 3) + [heads, value_dim], bias, query)))
     eq, bias, rank = _proj(len(query), 2, len(out_dims))
@@ -181,7 +181,7 @@ def _mha(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     named.append(("output", _sub(cfg, eq, [None] * (rank - 1 - len(out_dims)) + out_dims, bias,
                                  projected)))
     output: Shape | list[Shape] = (*query[:-1], *out_dims) if out_shape else query
-    if _bool(cfg, "return_attention_scores", False):  # the shape Keras declares, whatever the axes
+    if read_bool(cfg, "return_attention_scores", False):  # the shape Keras declares, whatever the axes
         output = [output, (heads, query[0], query[0])]  # type: ignore[list-item]
     return _sum(named, output, f"{heads} heads of {key_dim}")
 
@@ -193,35 +193,35 @@ def _gqa(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
         raise ValueError("GroupedQueryAttention takes inputs (batch, length, features)")
     if query[-1] != value[-1]:
         raise ValueError(f"query and value must have one feature size; got {query[-1]} and {value[-1]}")
-    dim = _int(cfg, "head_dim")
-    q_heads, kv_heads = _int(cfg, "num_query_heads"), _int(cfg, "num_key_value_heads")
+    dim = read_int(cfg, "head_dim")
+    q_heads, kv_heads = read_int(cfg, "num_query_heads"), read_int(cfg, "num_key_value_heads")
     if q_heads % kv_heads:
         raise ValueError(f"'num_query_heads' ({q_heads}) must be a multiple of "
                          f"'num_key_value_heads' ({kv_heads})")
     named = [("query", _sub(cfg, "bqm,muh->bquh", [None, q_heads, dim], "uh", query))]
-    if _bool(cfg, "use_gate", False):
+    if read_bool(cfg, "use_gate", False):
         named.append(("gate", _sub(cfg, "bqm,muh->bquh", [None, q_heads, dim], "uh", query)))
     named.append(("key", _sub(cfg, "bkm,mvh->bkvh", [None, kv_heads, dim], "vh", key)))
     named.append(("value", _sub(cfg, "bkm,mvh->bkvh", [None, kv_heads, dim], "vh", value)))
     named.append(("output", _sub(cfg, "bquh,uhm->bqm", [None, query[-1]], "m",
                                  (None, q_heads, dim))))
-    output = [query, (q_heads, query[0], key[0])] if _bool(cfg, "return_attention_scores", False) else query
+    output = [query, (q_heads, query[0], key[0])] if read_bool(cfg, "return_attention_scores", False) else query
     return _sum(named, output, f"{q_heads} query heads sharing {kv_heads} key/value heads of {dim}")
 
 
 def _attention(cfg: dict[str, Any], shapes: list[Shape], additive: bool) -> LayerCount:
     query, value, key = _attention_inputs(shapes, "AdditiveAttention" if additive else "Attention")
     output: Shape | list[Shape] = (*query[:-1], value[-1])
-    if _bool(cfg, "return_attention_scores", False):  # (..., Tq, Tv), as Keras declares them
+    if read_bool(cfg, "return_attention_scores", False):  # (..., Tq, Tv), as Keras declares them
         output = [output, (*query[:-1], (None, *key)[-2])]  # type: ignore[list-item]
     parts = Parts()
     if additive:
-        if _bool(cfg, "use_scale", True):
-            parts.add("scale", (_need(query[-1], "query's last axis"),))
+        if read_bool(cfg, "use_scale", True):
+            parts.add("scale", (need(query[-1], "query's last axis"),))
     else:
-        if _bool(cfg, "use_scale", False):
+        if read_bool(cfg, "use_scale", False):
             parts.add("scale", ())
-        if _str(cfg, "score_mode", "dot", ("dot", "concat")) == "concat":
+        if read_str(cfg, "score_mode", "dot", ("dot", "concat")) == "concat":
             parts.add("concat_score_weight", ())
     text = parts.text() if parts.items else "no weights"
     return LayerCount(output, parts.trainable, 0, 0, text, "query's shape with the value's last axis")
@@ -236,8 +236,8 @@ def _dot(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     if len(shapes) != 2:
         raise ValueError(f"Dot takes two inputs; got {len(shapes)}")
     s1, s2 = [None, *shapes[0]], [None, *shapes[1]]
-    axes = _dims(cfg, "axes", minimum=-max(len(s1), len(s2)))
-    _bool(cfg, "normalize", False)
+    axes = read_dims(cfg, "axes", minimum=-max(len(s1), len(s2)))
+    read_bool(cfg, "normalize", False)
     if len(axes) == 1:
         a = axes[0]
         pair = [a % len(s1), a % len(s2)] if a < 0 else [a, a]

@@ -4,35 +4,33 @@ A config read back from JSON holds lists where Keras wrote tuples; both are acce
 A missing required field, or one of the wrong type, is a :class:`ValueError` that names
 the field (never a ``KeyError``, ``TypeError`` or ``IndexError`` from deep inside).
 
->>> _int({"units": 4}, "units")
+>>> read_int({"units": 4}, "units")
 4
->>> _int({}, "units")
+>>> read_int({}, "units")
 Traceback (most recent call last):
 ...
 ValueError: the config has no 'units'
->>> _int({"units": "4"}, "units")
+>>> read_int({"units": "4"}, "units")
 Traceback (most recent call last):
 ...
 ValueError: 'units' must be an integer; got '4'
->>> _ints({"kernel_size": [3]}, "kernel_size", 2)
+>>> read_ints({"kernel_size": [3]}, "kernel_size", 2)
 (3, 3)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextvars import ContextVar
 from typing import Any, Optional
 
-from cnnzoo.count import core
-from cnnzoo.count.core import LayerCount, Shape
+from cnnzoo.checks import is_int
+
+__all__ = ["MISSING", "get_field", "is_int", "read_int", "read_ints", "read_bool", "read_str",
+           "read_data_format", "read_dims", "read_layer"]
 
 MISSING: Any = object()
-MAX_WRAPPING = 32  # layers inside layers (Bidirectional, TimeDistributed, Pipeline, ...)
-_DEPTH: ContextVar[int] = ContextVar("cnnzoo_count_wrapping", default=0)
 
 
-def _get(cfg: Any, key: str, default: Any = MISSING) -> Any:
+def get_field(cfg: Any, key: str, default: Any = MISSING) -> Any:
     if not isinstance(cfg, dict):
         raise ValueError(f"a layer config must be a dict; got {type(cfg).__name__}")
     if key in cfg:
@@ -42,17 +40,13 @@ def _get(cfg: Any, key: str, default: Any = MISSING) -> Any:
     return default
 
 
-def _is_int(value: Any) -> bool:
-    return not isinstance(value, bool) and hasattr(type(value), "__index__")
-
-
-def _int(cfg: Any, key: str, default: Any = MISSING, minimum: int = 1,
+def read_int(cfg: Any, key: str, default: Any = MISSING, minimum: int = 1,
          none: bool = False) -> Any:
     """An integer field at least ``minimum``; ``None`` only when ``none`` allows it."""
-    value = _get(cfg, key, default)
+    value = get_field(cfg, key, default)
     if value is None and none:
         return None
-    if not _is_int(value):
+    if not is_int(value):
         raise ValueError(f"{key!r} must be an integer; got {value!r}")
     value = value.__index__()
     if value < minimum:
@@ -60,20 +54,20 @@ def _int(cfg: Any, key: str, default: Any = MISSING, minimum: int = 1,
     return value
 
 
-def _ints(cfg: Any, key: str, rank: int, default: Any = MISSING, minimum: int = 1) -> tuple[int, ...]:
+def read_ints(cfg: Any, key: str, rank: int, default: Any = MISSING, minimum: int = 1) -> tuple[int, ...]:
     """An int or a list of ``rank`` ints (one int is repeated), as a tuple."""
-    value = _get(cfg, key, default)
+    value = get_field(cfg, key, default)
     values = list(value) if isinstance(value, (list, tuple)) else [value]
     if len(values) == 1:
         values = values * rank
-    if len(values) != rank or not all(_is_int(v) and v >= minimum for v in values):
+    if len(values) != rank or not all(is_int(v) and v >= minimum for v in values):
         raise ValueError(f"{key!r} must be an integer (at least {minimum}) or {rank} of them; "
                          f"got {value!r}")
     return tuple(int(v) for v in values)
 
 
-def _bool(cfg: Any, key: str, default: Any = MISSING) -> bool:
-    value = _get(cfg, key, default)
+def read_bool(cfg: Any, key: str, default: Any = MISSING) -> bool:
+    value = get_field(cfg, key, default)
     if value is None and default is not MISSING:
         return bool(default)
     if not isinstance(value, bool) and value not in (0, 1):
@@ -81,10 +75,10 @@ def _bool(cfg: Any, key: str, default: Any = MISSING) -> bool:
     return bool(value)
 
 
-def _str(cfg: Any, key: str, default: Any = MISSING, choices: tuple[str, ...] = (),
+def read_str(cfg: Any, key: str, default: Any = MISSING, choices: tuple[str, ...] = (),
          none: bool = False) -> Any:
     """A string field (lower-cased when ``choices`` are given), one of ``choices``."""
-    value = _get(cfg, key, default)
+    value = get_field(cfg, key, default)
     if value is None and none:
         return None
     if not isinstance(value, str):
@@ -96,48 +90,31 @@ def _str(cfg: Any, key: str, default: Any = MISSING, choices: tuple[str, ...] = 
     return value
 
 
-def _data_format(cfg: Any) -> str:
-    value = _get(cfg, "data_format", None)
+def read_data_format(cfg: Any) -> str:
+    value = get_field(cfg, "data_format", None)
     if value is None:
         return "channels_last"
-    return _str(cfg, "data_format", choices=("channels_last", "channels_first"))
+    return read_str(cfg, "data_format", choices=("channels_last", "channels_first"))
 
 
-def _dims(cfg: Any, key: str, default: Any = MISSING, minimum: int = 1,
+def read_dims(cfg: Any, key: str, default: Any = MISSING, minimum: int = 1,
           none_inside: bool = False) -> tuple[Any, ...]:
     """An int or a list of ints (``None`` inside when ``none_inside``), as a tuple."""
-    value = _get(cfg, key, default)
+    value = get_field(cfg, key, default)
     values = list(value) if isinstance(value, (list, tuple)) else [value]
     for v in values:
-        if (v is None and none_inside) or (_is_int(v) and v >= minimum):
+        if (v is None and none_inside) or (is_int(v) and v >= minimum):
             continue
         raise ValueError(f"{key!r} must be an integer (at least {minimum}) or a list of them; "
                          f"got {value!r}")
     return tuple(None if v is None else int(v) for v in values)
 
 
-def _layer(cfg: Any, key: str = "layer") -> tuple[str, dict[str, Any], Optional[str]]:
+def read_layer(cfg: Any, key: str = "layer") -> tuple[str, dict[str, Any], Optional[str]]:
     """A wrapped layer's (class name, config, module), e.g. ``Bidirectional``'s ``layer``."""
-    inner = _get(cfg, key)
+    inner = get_field(cfg, key)
     if not isinstance(inner, dict) or not isinstance(inner.get("class_name"), str) \
             or not isinstance(inner.get("config"), dict):
         raise ValueError(f"{key!r} must be a serialized layer (class_name and config); got {inner!r}")
     module = inner.get("module")
     return inner["class_name"], inner["config"], module if isinstance(module, str) else None
-
-
-def _shapes(result: LayerCount) -> list[Shape]:
-    return result.output if isinstance(result.output, list) else [result.output]
-
-
-def count_inner(class_name: str, config: dict[str, Any], shapes: Sequence[Shape],
-                module: Optional[str]) -> LayerCount:
-    """``count_layer`` for a wrapped layer, refusing configs nested past :data:`MAX_WRAPPING`."""
-    if _DEPTH.get() >= MAX_WRAPPING:
-        raise ValueError(f"layers wrapped more than {MAX_WRAPPING} deep (a config written to exhaust "
-                         "the reader?)")
-    token = _DEPTH.set(_DEPTH.get() + 1)
-    try:
-        return core.count_layer(class_name, config, shapes, module)
-    finally:
-        _DEPTH.reset(token)

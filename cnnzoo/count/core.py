@@ -1,55 +1,33 @@
-"""The engine's core: :class:`LayerCount`, the handler registry (one handler per Keras
-layer class, registered by :func:`handles`), :func:`count_layer`, and the helpers the
-handlers share. The handlers live in :mod:`.weighted`, :mod:`.shapes` and
-:mod:`.historic`; :mod:`cnnzoo.count` imports them all.
+"""The engine's entry: :func:`count_layer` picks a layer's handler from the registry of
+:mod:`.layer` and calls it; :func:`count_inner` does the same for a wrapped layer.
+The handlers live in :mod:`.weighted`, :mod:`.shapes`, :mod:`.historic`, :mod:`.recurrent`,
+:mod:`.attention` and :mod:`.preprocessing`; :mod:`cnnzoo.count` imports them all.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Optional, Union
+from collections.abc import Sequence
+from contextvars import ContextVar
+from typing import Any, Optional
 
-__all__ = ["LayerCount", "UnknownLayer", "count_layer", "known_layers", "Shape", "Dim", "CALL_OPTIONS"]
+from cnnzoo.count.layer import (
+    CALL_OPTIONS,
+    HANDLERS,
+    Dim,
+    LayerCount,
+    Shape,
+    UnknownLayer,
+    builtin,
+    known_layers,
+)
+from cnnzoo.count.shapes import keras_op
 
-Dim = Optional[int]
-Shape = tuple[Dim, ...]
+__all__ = ["LayerCount", "UnknownLayer", "count_layer", "count_inner", "known_layers", "Shape", "Dim",
+           "CALL_OPTIONS"]
 
-
-@dataclass
-class LayerCount:
-    """What the engine knows of one layer call: output shape(s), weights, work."""
-
-    output: Union[Shape, list[Shape]]
-    trainable: int = 0
-    non_trainable: int = 0
-    macs: int = 0
-    explain: str = "no weights"
-    shape_explain: str = ""
-
-
-class UnknownLayer(LookupError):
-    """The engine has no formula for this layer class (reported, never guessed)."""
-
-
-_Handler = Callable[[dict[str, Any], list[Shape]], LayerCount]
-CALL_OPTIONS = ("return_attention_scores", "reverse")  # call arguments that change the outputs
-_HANDLERS: dict[str, _Handler] = {}
-
-
-def handles(*names: str) -> Callable[[_Handler], _Handler]:
-    def add(fn: _Handler) -> _Handler:
-        for name in names:
-            _HANDLERS[name] = fn
-        return fn
-
-    return add
-
-
-def known_layers() -> list[str]:
-    """Layer class names the engine counts."""
-    return sorted(_HANDLERS)
+MAX_WRAPPING = 32  # layers inside layers (Bidirectional, TimeDistributed, Pipeline, ...)
+_DEPTH: ContextVar[int] = ContextVar("cnnzoo_count_wrapping", default=0)
 
 
 def count_layer(class_name: str, config: dict[str, Any], input_shapes: Sequence[Shape],
@@ -70,18 +48,16 @@ def count_layer(class_name: str, config: dict[str, Any], input_shapes: Sequence[
     >>> count_layer("Dense", {"units": 2}, [(3,)], "my_project.layers")
     Traceback (most recent call last):
     ...
-    cnnzoo.count.core.UnknownLayer: my_project.layers.Dense (a user's class)
+    cnnzoo.count.layer.UnknownLayer: my_project.layers.Dense (a user's class)
     """
     shapes = [tuple(s) for s in input_shapes]
-    if (module is not None and not _builtin(module)) or (module is None and (
-            registered_name is not None and not _builtin(registered_name.split(">")[0]))):
+    if (module is not None and not builtin(module)) or (module is None and (
+            registered_name is not None and not builtin(registered_name.split(">")[0]))):
         home = registered_name if module is None else f"{module}.{class_name}"
         raise UnknownLayer(f"{home} (a user's class)")  # whatever its name
     if module and module.startswith("keras.src.ops"):
-        from cnnzoo.count.shapes import keras_op
-
         return keras_op(class_name, shapes)
-    handler = _HANDLERS.get(class_name)
+    handler = HANDLERS.get(class_name)
     if handler is None:
         raise UnknownLayer(class_name)
     if call and isinstance(config, dict):
@@ -97,76 +73,14 @@ def count_layer(class_name: str, config: dict[str, Any], input_shapes: Sequence[
     return result
 
 
-
-# ----------------------------------------------------------------------------- helpers
-
-
-def _builtin(module: str) -> bool:
-    """Whether a config's ``module`` is Keras' or cnnzoo's own (not a user's class)."""
-    return any(module == home or module.startswith(home + ".") for home in ("keras", "cnnzoo"))
-
-
-def _prod(values: Sequence[Dim]) -> Dim:
-    out = 1
-    for v in values:
-        if v is None:
-            return None
-        out *= v
-    return out
-
-
-def _tuple(value: Any, rank: int) -> tuple[Any, ...]:
-    if isinstance(value, (list, tuple)):
-        if len(value) == 1 and rank > 1:
-            return tuple(value) * rank
-        return tuple(value)
-    return (value,) * rank
-
-
-def _one(shapes: list[Shape], rank: int | None = None, what: str = "") -> Shape:
-    if len(shapes) != 1:
-        raise ValueError(f"{what or 'layer'} takes one input; got {len(shapes)}")
-    shape = shapes[0]
-    if rank is not None and len(shape) != rank:
-        raise ValueError(f"{what} expects inputs of rank {rank + 1} (with the batch axis); "
-                         f"got shape {(None, *shape)}")
-    return shape
-
-
-def _split_channels(cfg: dict[str, Any], shape: Shape) -> tuple[list[Dim], Dim, bool]:
-    first = cfg.get("data_format") == "channels_first"
-    if first:
-        return list(shape[1:]), shape[0], True
-    return list(shape[:-1]), shape[-1], False
-
-
-def _join_channels(spatial: Sequence[Dim], channels: Dim, first: bool) -> Shape:
-    return (channels, *spatial) if first else (*spatial, channels)
-
-
-def _sizes(fn: Callable[..., Any], ns: Sequence[Dim], f: Sequence[Any], **per_axis: Sequence[Any]
-           ) -> tuple[list[Dim], str]:
-    """Apply an arithmetic function ``fn(n, f, *, p, s, ...)`` per spatial axis; unknown sizes stay unknown."""
-    out, texts = [], []
-    for i, n in enumerate(ns):
-        if n is None:
-            out.append(None)
-            texts.append("unknown")
-            continue
-        r = fn(n, f[i], **{name: values[i] for name, values in per_axis.items()}, explain=True)
-        out.append(r.value)
-        texts.append(r.text)
-    text = texts[0] if len(set(texts)) == 1 else "; ".join(texts)
-    return out, text
-
-
-def _need(value: Dim, what: str) -> int:
-    if value is None:
-        raise ValueError(f"the {what} must be known to count weights; got None")
-    return value
-
-
-def _fmt(n: int) -> str:
-    return f"{n:,}"
-
-
+def count_inner(class_name: str, config: dict[str, Any], shapes: Sequence[Shape],
+                module: Optional[str]) -> LayerCount:
+    """``count_layer`` for a wrapped layer, refusing configs nested past :data:`MAX_WRAPPING`."""
+    if _DEPTH.get() >= MAX_WRAPPING:
+        raise ValueError(f"layers wrapped more than {MAX_WRAPPING} deep (a config written to exhaust "
+                         "the reader?)")
+    token = _DEPTH.set(_DEPTH.get() + 1)
+    try:
+        return count_layer(class_name, config, shapes, module)
+    finally:
+        _DEPTH.reset(token)

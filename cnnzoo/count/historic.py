@@ -10,23 +10,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnnzoo.count.config import _get, _int, _is_int
-from cnnzoo.count.core import LayerCount, Shape, _fmt, _need, _one, _prod, handles
-from cnnzoo.count.shapes import _broadcast, _pool_dims
-from cnnzoo.count.weighted import _conv
+from cnnzoo.count.config import get_field, is_int, read_int
+from cnnzoo.count.layer import LayerCount, Shape, broadcast, fmt, handles, need, one, prod
+from cnnzoo.count.shapes import pool_dims
+from cnnzoo.count.weighted import conv
 
 # --------------------------------------------- keras.applications' and cnnzoo's own layers
 
 
 @handles("LayerScale")
 def _layer_scale(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    n = _int(cfg, "projection_dim")
-    return LayerCount(_one(shapes), n, 0, 0, f"one scale per channel: {n} = {_fmt(n)}", "same shape")
+    n = read_int(cfg, "projection_dim")
+    return LayerCount(one(shapes), n, 0, 0, f"one scale per channel: {n} = {fmt(n)}", "same shape")
 
 
 @handles("CustomScaleLayer")
 def _custom_scale(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    return LayerCount(_broadcast(shapes), shape_explain="x + scale*r")
+    return LayerCount(broadcast(shapes), shape_explain="x + scale*r")
 
 
 def subsampling_shape(shape: Shape, pool_size: int) -> Shape:
@@ -57,42 +57,42 @@ def rbf_shape(shape: Shape, units: int) -> Shape:
 
 @handles("Subsampling")
 def _subsampling(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    shape = _one(shapes, 3, "Subsampling")
-    p = _int(cfg, "pool_size", 2)
-    explained = _pool_dims({"pool_size": p}, [shape])  # validates, and says why
-    c = _need(shape[-1], "number of channels")
-    return LayerCount(subsampling_shape(shape, p), 2 * c, 0, (_prod(shape) or 0),
-                      f"a coefficient and a bias per map: 2*{c} = {_fmt(2 * c)}", explained.shape_explain)
+    shape = one(shapes, 3, "Subsampling")
+    p = read_int(cfg, "pool_size", 2)
+    explained = pool_dims({"pool_size": p}, [shape])  # validates, and says why
+    c = need(shape[-1], "number of channels")
+    return LayerCount(subsampling_shape(shape, p), 2 * c, 0, (prod(shape) or 0),
+                      f"a coefficient and a bias per map: 2*{c} = {fmt(2 * c)}", explained.shape_explain)
 
 
 @handles("LeNetC3")
 def _lenet_c3(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    shape = _one(shapes, 3, "LeNetC3")
-    k = _int(cfg, "kernel_size", 5)
-    table = _get(cfg, "table")
+    shape = one(shapes, 3, "LeNetC3")
+    k = read_int(cfg, "kernel_size", 5)
+    table = get_field(cfg, "table")
     if not isinstance(table, (list, tuple)) or not table or not all(
-            isinstance(t, (list, tuple)) and t and all(_is_int(i) for i in t) for t in table):
+            isinstance(t, (list, tuple)) and t and all(is_int(i) for i in t) for t in table):
         raise ValueError(f"'table' must be a list of lists of input map numbers; got {table!r}")
     table = [list(t) for t in table]
-    conv = _conv({"kernel_size": k, "filters": len(table)}, [shape])  # validates, and says why
+    counted = conv({"kernel_size": k, "filters": len(table)}, [shape])  # validates, and says why
     groups: dict[int, int] = {}
     for inputs in table:
         groups[len(inputs)] = groups.get(len(inputs), 0) + 1
     value = sum(len(t) * k * k + 1 for t in table)
     terms = " + ".join(f"{m}*({k}*{k}*{size} + 1)" for size, m in groups.items())
-    macs = (_prod(conv.output[:-1]) or 0) * k * k * sum(len(t) for t in table)  # type: ignore[index]
+    macs = (prod(counted.output[:-1]) or 0) * k * k * sum(len(t) for t in table)  # type: ignore[index]
     return LayerCount(lenet_c3_shape(shape, k, len(table)), value, 0, macs,
-                      f"connection table, one bias per map: {terms} = {_fmt(value)}",
-                      conv.shape_explain)
+                      f"connection table, one bias per map: {terms} = {fmt(value)}",
+                      counted.shape_explain)
 
 
 @handles("EuclideanRBF")
 def _rbf(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    shape = _one(shapes, 1, "EuclideanRBF")
-    n_in, units = _need(shape[0], "input size"), _int(cfg, "units")
+    shape = one(shapes, 1, "EuclideanRBF")
+    n_in, units = need(shape[0], "input size"), read_int(cfg, "units")
     value = n_in * units
     return LayerCount(rbf_shape(shape, units), 0, value, value,
-                      f"fixed prototypes (not trained) {n_in}*{units} = {_fmt(value)}",
+                      f"fixed prototypes (not trained) {n_in}*{units} = {fmt(value)}",
                       f"one distance per class: {units}")
 
 

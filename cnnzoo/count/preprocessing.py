@@ -22,8 +22,9 @@ import math
 from typing import Any
 
 from cnnzoo import arithmetic as ar
-from cnnzoo.count.config import _bool, _data_format, _get, _int, _ints, _str, count_inner
-from cnnzoo.count.core import Dim, LayerCount, Shape, _one, _sizes, handles
+from cnnzoo.count.config import get_field, read_bool, read_data_format, read_int, read_ints, read_str
+from cnnzoo.count.core import count_inner
+from cnnzoo.count.layer import Dim, LayerCount, Shape, handles, one, sizes
 from cnnzoo.count.quantized import Parts
 from cnnzoo.count.shapes import image
 
@@ -39,10 +40,10 @@ def _augment(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 
 @handles(*(f"Adaptive{kind}Pooling{r}D" for kind in ("Average", "Max") for r in (1, 2, 3)))
 def _adaptive_pool(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    shape = _one(shapes, what="adaptive pooling")
+    shape = one(shapes, what="adaptive pooling")
     rank = len(shape) - 1
-    size = _ints(cfg, "output_size", rank)
-    if _data_format(cfg) == "channels_first":
+    size = read_ints(cfg, "output_size", rank)
+    if read_data_format(cfg) == "channels_first":
         out: Shape = (shape[0], *size)
     else:
         out = (*size, shape[-1])
@@ -55,8 +56,8 @@ def _random_crop(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     full: list[Dim] = [None, *image(shapes, "RandomCrop")]
     if len(full) not in (3, 4, 5):
         raise ValueError(f"RandomCrop takes images (batch, height, width, channels); got {tuple(full)}")
-    h, w = (-2, -1) if _data_format(cfg) == "channels_first" else (-3, -2)
-    full[h], full[w] = _int(cfg, "height"), _int(cfg, "width")
+    h, w = (-2, -1) if read_data_format(cfg) == "channels_first" else (-3, -2)
+    full[h], full[w] = read_int(cfg, "height"), read_int(cfg, "width")
     return LayerCount(tuple(full[1:]), shape_explain=f"crops to {full[h]}x{full[w]}")
 
 
@@ -80,9 +81,9 @@ def _encode(full: tuple[Dim, ...], mode: str, depth: Dim) -> Shape:
 
 @handles("CategoryEncoding")
 def _category_encoding(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    full = (None, *_one(shapes, what="CategoryEncoding"))
-    n = _int(cfg, "num_tokens")
-    mode = _str(cfg, "output_mode", "multi_hot", ("one_hot", "multi_hot", "count"))
+    full = (None, *one(shapes, what="CategoryEncoding"))
+    n = read_int(cfg, "num_tokens")
+    mode = read_str(cfg, "output_mode", "multi_hot", ("one_hot", "multi_hot", "count"))
     if mode == "one_hot":
         out = _batchless((*full, n)) if full[-1] != 1 else _batchless((*full[:-1], n))
     else:
@@ -92,15 +93,15 @@ def _category_encoding(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 
 @handles("Discretization")
 def _discretization(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    full = (None, *_one(shapes, what="Discretization"))
-    mode = _str(cfg, "output_mode", "int", ("int", "one_hot", "multi_hot", "count"))
-    bounds = _get(cfg, "bin_boundaries", None)
+    full = (None, *one(shapes, what="Discretization"))
+    mode = read_str(cfg, "output_mode", "int", ("int", "one_hot", "multi_hot", "count"))
+    bounds = get_field(cfg, "bin_boundaries", None)
     if bounds is not None:
         if not isinstance(bounds, (list, tuple)):
             raise ValueError(f"'bin_boundaries' must be a list of numbers; got {bounds!r}")
         depth = len(bounds) + 1
     else:
-        depth = _int(cfg, "num_bins")
+        depth = read_int(cfg, "num_bins")
     if mode == "int":
         out = _batchless(full)
     elif mode == "one_hot":
@@ -112,9 +113,9 @@ def _discretization(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 
 @handles("Hashing")
 def _hashing(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    full = (None, *_one(shapes, what="Hashing"))
-    n = _int(cfg, "num_bins")
-    mode = _str(cfg, "output_mode", "int", _MODES[:4])
+    full = (None, *one(shapes, what="Hashing"))
+    n = read_int(cfg, "num_bins")
+    mode = read_str(cfg, "output_mode", "int", _MODES[:4])
     out = _batchless(full) if mode == "int" else _batchless((*full[:-1], n))  # the last axis is the sample
     return LayerCount(out, shape_explain=f"{mode} over {n} bins")
 
@@ -126,8 +127,8 @@ def _hashed_crossing(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     full = (None, *shapes[0])
     if shapes[0][-1:] != shapes[1][-1:]:
         raise ValueError(f"HashedCrossing needs inputs of one shape; got {shapes}")
-    n = _int(cfg, "num_bins")
-    mode = _str(cfg, "output_mode", "int", ("int", "one_hot"))
+    n = read_int(cfg, "num_bins")
+    mode = read_str(cfg, "output_mode", "int", ("int", "one_hot"))
     if mode == "int":
         out = _batchless(full)
     elif full[-1] != 1:
@@ -138,16 +139,16 @@ def _hashed_crossing(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 
 
 def _lookup_depth(cfg: dict[str, Any]) -> Dim:
-    if _bool(cfg, "pad_to_max_tokens", False):
-        return _int(cfg, "max_tokens")
-    return _int(cfg, "vocabulary_size", None, none=True)
+    if read_bool(cfg, "pad_to_max_tokens", False):
+        return read_int(cfg, "max_tokens")
+    return read_int(cfg, "vocabulary_size", None, none=True)
 
 
 @handles("IntegerLookup", "StringLookup", "IndexLookup")
 def _lookup(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    full = (None, *_one(shapes, what="lookup"))
-    mode = _str(cfg, "output_mode", "int", _MODES)
-    if mode == "int" or _bool(cfg, "invert", False):
+    full = (None, *one(shapes, what="lookup"))
+    mode = read_str(cfg, "output_mode", "int", _MODES)
+    if mode == "int" or read_bool(cfg, "invert", False):
         return LayerCount(_batchless(full), shape_explain="one index per token")
     depth = _lookup_depth(cfg)
     return LayerCount(_encode(full, mode, depth), shape_explain=f"{mode} over a vocabulary of {depth}")
@@ -155,12 +156,12 @@ def _lookup(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 
 @handles("TextVectorization")
 def _text_vectorization(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    full: tuple[Dim, ...] = (None, *_one(shapes, what="TextVectorization"))
-    mode = _str(cfg, "output_mode", "int", ("int", "multi_hot", "count", "tf_idf"))
+    full: tuple[Dim, ...] = (None, *one(shapes, what="TextVectorization"))
+    mode = read_str(cfg, "output_mode", "int", ("int", "multi_hot", "count", "tf_idf"))
     if mode == "int":
-        length = _int(cfg, "output_sequence_length", None, none=True)
+        length = read_int(cfg, "output_sequence_length", None, none=True)
         return LayerCount((length,), shape_explain=f"{length} token indices")
-    if _get(cfg, "split", "whitespace") is None:
+    if get_field(cfg, "split", "whitespace") is None:
         full = full if len(full) > 1 else (*full, 1)
     else:
         full = (*full, None)
@@ -170,8 +171,8 @@ def _text_vectorization(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 
 @handles("MelSpectrogram")
 def _mel(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    shape = _one(shapes, what="MelSpectrogram")
-    bins, stride = _int(cfg, "num_mel_bins", 128), _int(cfg, "sequence_stride", 512)
+    shape = one(shapes, what="MelSpectrogram")
+    bins, stride = read_int(cfg, "num_mel_bins", 128), read_int(cfg, "sequence_stride", 512)
     if not shape:  # Keras reads (samples,) as one unbatched clip: (bins, frames), frames unknown
         return LayerCount((None,), shape_explain=f"one unbatched clip: ({bins}, frames) as Keras "
                           "declares it, its first axis in the batch's place")
@@ -182,18 +183,18 @@ def _mel(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 
 @handles("STFTSpectrogram")
 def _stft(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    shape = _one(shapes, 2, "STFTSpectrogram")
-    first = _data_format(cfg) == "channels_first"
-    mode = _str(cfg, "mode", "log", ("log", "magnitude", "psd", "real", "imag", "angle", "stft"))
-    frame = _int(cfg, "frame_length", 256)
-    step = _int(cfg, "frame_step", None, none=True) or frame // 2
-    fft = _int(cfg, "fft_length", None, none=True) or 2 ** int(math.ceil(math.log2(frame)))
+    shape = one(shapes, 2, "STFTSpectrogram")
+    first = read_data_format(cfg) == "channels_first"
+    mode = read_str(cfg, "mode", "log", ("log", "magnitude", "psd", "real", "imag", "angle", "stft"))
+    frame = read_int(cfg, "frame_length", 256)
+    step = read_int(cfg, "frame_step", None, none=True) or frame // 2
+    fft = read_int(cfg, "fft_length", None, none=True) or 2 ** int(math.ceil(math.log2(frame)))
     freq = fft // 2 + 1
-    pad = _str(cfg, "padding", "valid", ("valid", "same"))
+    pad = read_str(cfg, "padding", "valid", ("valid", "same"))
     time, channels = (shape[1], shape[0]) if first else shape
-    (steps,), text = _sizes(ar.conv_output_size, [time], (frame,), p=[pad], s=(step,), d=(1,))
+    (steps,), text = sizes(ar.conv_output_size, [time], (frame,), p=[pad], s=(step,), d=(1,))
     out_freq = 2 * freq if mode == "stft" else freq
-    if _bool(cfg, "expand_dims", False):
+    if read_bool(cfg, "expand_dims", False):
         out: Shape = (channels, steps, out_freq) if first else (steps, out_freq, channels)
     else:
         flat = None if channels is None else out_freq * channels
@@ -209,7 +210,7 @@ def _stft(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 @handles("Pipeline")
 def _pipeline(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     """Its layers one after the other, their counts added up."""
-    layers = _get(cfg, "layers")
+    layers = get_field(cfg, "layers")
     if not isinstance(layers, list):
         raise ValueError(f"'layers' must be a list of serialized layers; got {layers!r}")
     trainable = non_trainable = macs = 0

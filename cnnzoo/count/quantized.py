@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from cnnzoo.count.config import _get, _int
+from cnnzoo.count.config import get_field, read_int
 
 FLOAT8_HISTORY = 1024  # QuantizedFloat8DTypePolicy.default_amax_history_length
 
@@ -58,7 +58,7 @@ def _mode_policy(mode: Any, history: Any = FLOAT8_HISTORY) -> Policy:
     except ValueError:
         raise ValueError(f"'dtype' has an unreadable quantization mode {mode!r}") from None
     if kind in ("int8", "float8") and not numbers:
-        hist = _int({"amax_history_length": history}, "amax_history_length")
+        hist = read_int({"amax_history_length": history}, "amax_history_length")
         return Policy(kind, history=hist)
     if kind == "int4" and len(numbers) <= 1:
         block = numbers[0] if numbers else None
@@ -75,7 +75,7 @@ def _mode_policy(mode: Any, history: Any = FLOAT8_HISTORY) -> Policy:
 
 def policy(cfg: dict[str, Any]) -> Policy:
     """The quantization named by a config's ``dtype`` (a policy name or a serialized policy)."""
-    dtype = _get(cfg, "dtype", None)
+    dtype = get_field(cfg, "dtype", None)
     if dtype is None:
         return Policy()
     if isinstance(dtype, str):
@@ -99,12 +99,12 @@ def _overridden(cfg: dict[str, Any], pol: Policy) -> Policy:
         return pol
     kind, inner = given.get("class_name"), given["config"]
     if kind == "Int4QuantizationConfig" and pol.mode == "int4":
-        block = _int(inner, "block_size", None, minimum=-1, none=True)
+        block = read_int(inner, "block_size", None, minimum=-1, none=True)
         pol.block = None if block in (None, -1) else block
     elif kind in ("GPTQConfig", "AWQConfig") and pol.mode == kind[:4].lower():
-        pol.group = _int(inner, "group_size", pol.group, minimum=-1)
+        pol.group = read_int(inner, "group_size", pol.group, minimum=-1)
         if kind == "GPTQConfig":
-            pol.bits = _int(inner, "weight_bits", pol.bits)
+            pol.bits = read_int(inner, "weight_bits", pol.bits)
     if pol.block == 0 or pol.group == 0:
         raise ValueError("'quantization_config' has a block or group size of 0")
     return pol
@@ -156,7 +156,7 @@ def kernel_parts(cfg: dict[str, Any], kernel: tuple[int, ...], rows: int, cols: 
     """The kernel's variables (``rows`` reduced, ``cols`` kept: a Dense kernel is (rows, cols)),
     with LoRA when the config asks; returns the parts and a prefix naming what changed them."""
     pol = policy(cfg) if quantizable else Policy()
-    rank = _int(cfg, "lora_rank", None, none=True)
+    rank = read_int(cfg, "lora_rank", None, none=True)
     parts, notes = Parts(), []
     mode = pol.mode
     if mode == "float8":
@@ -194,7 +194,7 @@ def embedding_parts(cfg: dict[str, Any], n: int, dim: int, reverse: bool = False
     """``Embedding``'s table (and ``ReversibleEmbedding``'s untied reverse table) under LoRA and
     int8/int4 (Keras refuses other modes for embeddings)."""
     pol = policy(cfg)
-    rank = _int(cfg, "lora_rank", None, none=True)
+    rank = read_int(cfg, "lora_rank", None, none=True)
     parts = Parts()
     if pol.mode is None:
         parts.add("embeddings", (n, dim), not rank)

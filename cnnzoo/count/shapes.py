@@ -7,20 +7,22 @@ import math
 from typing import Any
 
 from cnnzoo import arithmetic as ar
-from cnnzoo.count.config import _bool, _data_format, _dims, _get, _int, _ints
-from cnnzoo.count.core import (
+from cnnzoo.count.config import get_field, read_bool, read_data_format, read_dims, read_int, read_ints
+from cnnzoo.count.layer import (
     Dim,
     LayerCount,
     Shape,
     UnknownLayer,
-    _join_channels,
-    _one,
-    _prod,
-    _sizes,
-    _split_channels,
+    axes,
+    broadcast,
     handles,
+    join_channels,
+    one,
+    prod,
+    sizes,
+    split_channels,
 )
-from cnnzoo.count.weighted import _axes, _padding
+from cnnzoo.count.weighted import padding
 
 # ----------------------------------------------------------------- weightless: shapes
 
@@ -43,7 +45,7 @@ _SAME_IMAGE = (
 
 @handles(*_SAME_SHAPE)
 def _same(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    return LayerCount(_one(shapes), shape_explain="same shape")
+    return LayerCount(one(shapes), shape_explain="same shape")
 
 
 def image(shapes: list[Shape], what: str) -> Shape:
@@ -52,7 +54,7 @@ def image(shapes: list[Shape], what: str) -> Shape:
     are a dict the engine does not follow)."""
     if len(shapes) > 1:
         raise UnknownLayer(f"{what} called on a dict of images and their annotations")
-    return _one(shapes, what=what)
+    return one(shapes, what=what)
 
 
 @handles(*_SAME_IMAGE)
@@ -66,35 +68,35 @@ def _input(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     if batch_shape is None:
         raise ValueError(f"InputLayer {cfg.get('name')!r} has no batch_shape")
     key = "batch_shape" if cfg.get("batch_shape") else "batch_input_shape"
-    dims = _dims({key: batch_shape}, key, minimum=0, none_inside=True)
+    dims = read_dims({key: batch_shape}, key, minimum=0, none_inside=True)
     if not isinstance(batch_shape, (list, tuple)) or not dims:
         raise ValueError(f"{key!r} must be a list of sizes (batch first); got {batch_shape!r}")
     return LayerCount(tuple(dims[1:]), shape_explain="given")
 
 
-def _pool_dims(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    shape = _one(shapes, None, "pooling")
+def pool_dims(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
+    shape = one(shapes, None, "pooling")
     rank = len(shape) - 1
-    spatial, c, first = _split_channels({"data_format": _data_format(cfg)}, shape)
-    pool = _ints(cfg, "pool_size", rank, 2)
-    s = _ints(cfg, "strides", rank) if cfg.get("strides") is not None else pool
-    out, text = _sizes(ar.pool_output_size, spatial, pool, s=s, p=[_padding(cfg)] * rank)
-    return LayerCount(_join_channels(out, c, first), explain="pooling has no weights",
+    spatial, c, first = split_channels({"data_format": read_data_format(cfg)}, shape)
+    pool = read_ints(cfg, "pool_size", rank, 2)
+    s = read_ints(cfg, "strides", rank) if cfg.get("strides") is not None else pool
+    out, text = sizes(ar.pool_output_size, spatial, pool, s=s, p=[padding(cfg)] * rank)
+    return LayerCount(join_channels(out, c, first), explain="pooling has no weights",
                       shape_explain=text)
 
 
 handles(*(f"{kind}Pooling{r}D" for kind in ("Max", "Average") for r in (1, 2, 3)),
-         "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D")(_pool_dims)
+         "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D")(pool_dims)
 
 
 @handles(*(f"Global{kind}Pooling{r}D" for kind in ("Max", "Average") for r in (1, 2, 3)),
           "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
           "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D")
 def _global_pool(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    shape = _one(shapes, what="global pooling")
-    spatial, c, first = _split_channels({"data_format": _data_format(cfg)}, shape)
-    if _bool(cfg, "keepdims", False):
-        out = _join_channels([1] * len(spatial), c, first)
+    shape = one(shapes, what="global pooling")
+    spatial, c, first = split_channels({"data_format": read_data_format(cfg)}, shape)
+    if read_bool(cfg, "keepdims", False):
+        out = join_channels([1] * len(spatial), c, first)
     else:
         out = (c,)
     return LayerCount(out, explain="pooling has no weights",
@@ -103,29 +105,29 @@ def _global_pool(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 
 @handles("Flatten")
 def _flatten(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    shape = _one(shapes, what="Flatten")
-    if _data_format(cfg) == "channels_first" and len(shape) > 1:
+    shape = one(shapes, what="Flatten")
+    if read_data_format(cfg) == "channels_first" and len(shape) > 1:
         shape = (*shape[1:], shape[0])
-    size = _prod(shape)
+    size = prod(shape)
     return LayerCount((size,), shape_explain=f"{'*'.join(map(str, shape))} = {size}")
 
 
 @handles("Reshape")
 def _reshape(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    shape = _one(shapes, what="Reshape")
-    target: list[Any] = list(_dims(cfg, "target_shape", minimum=-1))
+    shape = one(shapes, what="Reshape")
+    target: list[Any] = list(read_dims(cfg, "target_shape", minimum=-1))
     if target.count(-1) > 1 or 0 in target:
         raise ValueError(f"'target_shape' may hold one -1 and no 0; got {tuple(target)}")
     if -1 in target:
-        total, known = _prod(shape), -math.prod(target)
+        total, known = prod(shape), -math.prod(target)
         target[target.index(-1)] = None if total is None else total // known  # type: ignore[call-overload]
     return LayerCount(tuple(target), shape_explain=f"to {tuple(target)}")
 
 
 @handles("Permute")
 def _permute(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    shape = _one(shapes, what="Permute")
-    dims = _dims(cfg, "dims")
+    shape = one(shapes, what="Permute")
+    dims = read_dims(cfg, "dims")
     if sorted(dims) != list(range(1, len(shape) + 1)):
         raise ValueError(f"'dims' must order the axes 1..{len(shape)}; got {dims}")
     return LayerCount(tuple(shape[d - 1] for d in dims), shape_explain="permuted")
@@ -133,16 +135,16 @@ def _permute(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 
 @handles("RepeatVector")
 def _repeat(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    shape = _one(shapes, 1, "RepeatVector")
-    n = _int(cfg, "n")
+    shape = one(shapes, 1, "RepeatVector")
+    n = read_int(cfg, "n")
     return LayerCount((n, shape[0]), shape_explain=f"repeated {n} times")
 
 
 def _pairs(cfg: dict[str, Any], key: str, rank: int) -> list[tuple[int, int]]:
-    value = _get(cfg, key)
+    value = get_field(cfg, key)
 
     def amount(v: Any) -> int:
-        return _int({key: v}, key, minimum=0)
+        return read_int({key: v}, key, minimum=0)
 
     try:
         if not isinstance(value, (list, tuple)):
@@ -167,16 +169,16 @@ def _pairs(cfg: dict[str, Any], key: str, rank: int) -> list[tuple[int, int]]:
 
 
 def _pad_or_crop(cfg: dict[str, Any], shapes: list[Shape], key: str, sign: int) -> LayerCount:
-    shape = _one(shapes, None, key)
+    shape = one(shapes, None, key)
     rank = len(shape) - 1
-    spatial, c, first = _split_channels({"data_format": _data_format(cfg)}, shape)
+    spatial, c, first = split_channels({"data_format": read_data_format(cfg)}, shape)
     amounts = _pairs(cfg, key, rank)
     out = [None if n is None else n + sign * (a + b) for n, (a, b) in zip(spatial, amounts)]
     if any(o is not None and o < 1 for o in out):
         raise ValueError(f"cropping {amounts} leaves nothing of the input {(None, *shape)}")
     op = "+" if sign > 0 else "-"
     text = "; ".join(f"{n} {op} {a} {op} {b} = {o}" for n, (a, b), o in zip(spatial, amounts, out))
-    return LayerCount(_join_channels(out, c, first), shape_explain=text)
+    return LayerCount(join_channels(out, c, first), shape_explain=text)
 
 
 @handles("ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D")
@@ -191,12 +193,12 @@ def _crop(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
 
 @handles("UpSampling1D", "UpSampling2D", "UpSampling3D")
 def _upsample(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
-    shape = _one(shapes, None, "upsampling")
+    shape = one(shapes, None, "upsampling")
     rank = len(shape) - 1
-    spatial, c, first = _split_channels({"data_format": _data_format(cfg)}, shape)
-    size = _ints(cfg, "size", rank, 2)
+    spatial, c, first = split_channels({"data_format": read_data_format(cfg)}, shape)
+    size = read_ints(cfg, "size", rank, 2)
     out = [None if n is None else n * f for n, f in zip(spatial, size)]
-    return LayerCount(_join_channels(out, c, first), shape_explain=f"times {size}")
+    return LayerCount(join_channels(out, c, first), shape_explain=f"times {size}")
 
 
 @handles("Resizing", "CenterCrop")
@@ -207,38 +209,26 @@ def _resize(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     if len(full) not in (3, 4):
         raise ValueError(f"resizing expects images of rank 4 (batch, height, width, channels) or "
                          f"3 (unbatched); got shape {tuple(full)}")
-    h, w = _int(cfg, "height"), _int(cfg, "width")
-    at = (len(full) - 2, len(full) - 1) if _data_format(cfg) == "channels_first" else \
+    h, w = read_int(cfg, "height"), read_int(cfg, "width")
+    at = (len(full) - 2, len(full) - 1) if read_data_format(cfg) == "channels_first" else \
         (len(full) - 3, len(full) - 2)
     full[at[0]], full[at[1]] = h, w
     return LayerCount(tuple(full[1:]), shape_explain=f"to {h}x{w}" +
                       (" (one unbatched image)" if len(full) == 3 else ""))
 
 
-def _broadcast(shapes: list[Shape]) -> Shape:
-    rank = max(len(s) for s in shapes)
-    out: list[Dim] = []
-    for i in range(rank):
-        dims = {s[i - rank + len(s)] for s in shapes if i - rank + len(s) >= 0} - {1}
-        known = dims - {None}
-        if len(known) > 1:
-            raise ValueError(f"shapes {shapes} do not broadcast together")
-        out.append(known.pop() if known else (None if None in dims else 1))
-    return tuple(out)
-
-
 @handles("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
 def _merge(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     if len(shapes) < 2:
         raise ValueError(f"a merge layer takes two inputs or more; got {len(shapes)}")
-    return LayerCount(_broadcast(shapes), shape_explain="element-wise over the inputs")
+    return LayerCount(broadcast(shapes), shape_explain="element-wise over the inputs")
 
 
 @handles("Concatenate")
 def _concat(cfg: dict[str, Any], shapes: list[Shape]) -> LayerCount:
     if not shapes:
         raise ValueError("Concatenate takes one input or more; got none")
-    axis = _axes(cfg, shapes[0])[0]
+    axis = axes(cfg, shapes[0])[0]
     if any(len(s) != len(shapes[0]) for s in shapes):
         raise ValueError(f"Concatenate needs inputs of one rank; got {shapes}")
     parts = [s[axis] for s in shapes]
@@ -261,6 +251,6 @@ _ELEMENTWISE_OPS = {
 
 def keras_op(class_name: str, shapes: list[Shape]) -> LayerCount:
     if class_name in _ELEMENTWISE_OPS and shapes:
-        return LayerCount(_broadcast(shapes), shape_explain="element-wise operation")
+        return LayerCount(broadcast(shapes), shape_explain="element-wise operation")
     raise UnknownLayer(class_name)
 

@@ -16,9 +16,11 @@ from __future__ import annotations
 import math
 from typing import Any, Optional
 
-from cnnzoo.count.core import _builtin
+from cnnzoo.count.layer import builtin
 from cnnzoo.summary.ledger import settle, weights
+from cnnzoo.summary.record import batched
 from cnnzoo.summary.rows import Summary
+from cnnzoo.summary.trace import Tracer, expand
 from cnnzoo.summary.walk import walk
 
 __all__ = ["is_functional", "graph", "from_functional"]
@@ -86,9 +88,7 @@ def graph(model: Any, found: dict[str, tuple[Any, list]], prefix: str = "",
 def _given(model: Any, input_shape: Any) -> dict[str, tuple]:
     """``input_shape`` (a shape, a list in ``model.inputs`` order, or a dict by input name or
     by the model's own input keys) as a dict by input layer name."""
-    from cnnzoo.summary.record import _batched
-
-    shapes = _batched(input_shape)
+    shapes = batched(input_shape)
     names = [t._keras_history[0].name for t in model.inputs]
     struct = model._inputs_struct
     if isinstance(shapes, dict):
@@ -108,8 +108,6 @@ class _Live:
     """Answers the walk's questions about a live model's layers (see :func:`walk`)."""
 
     def __init__(self, found: dict[str, tuple[Any, list]], depth: Optional[int]):
-        from cnnzoo.summary.trace import Tracer
-
         self.found = found
         self.tracer = Tracer(depth)
 
@@ -118,9 +116,8 @@ class _Live:
 
         layer, nodes = self.found.get(path, (None, []))
         if layer is None or node >= len(nodes) or (
-                _builtin(type(layer).__module__) and not isinstance(layer, keras.Model)):
+                builtin(type(layer).__module__) and not isinstance(layer, keras.Model)):
             return None  # a Keras layer no formula fits stays not counted, with its reason
-        from cnnzoo.summary.trace import expand
 
         row, rows, outs = expand(self.tracer, layer, nodes[node], path, depth)
         declared = self.shapes(path, node, [])

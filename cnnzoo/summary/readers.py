@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from cnnzoo.specs import ModelSpec, get_spec, is_registered, list_models
+from cnnzoo.summary.live import from_functional, is_functional
 from cnnzoo.summary.rows import Summary
+from cnnzoo.summary.trace import trace
 from cnnzoo.summary.walk import walk
 
 __all__ = ["summarize"]
@@ -58,13 +60,9 @@ def _is_keras_model(obj: Any) -> bool:
 
 
 def _from_keras(model: Any, depth: Optional[int], input_shape: Any) -> Summary:
-    from cnnzoo.summary.live import from_functional, is_functional
-
     if is_functional(model) or (input_shape is None and type(model).__name__ == "Sequential"
                                 and model.built and "layers" in model.get_config()):
         return from_functional(model, depth, input_shape)
-    from cnnzoo.summary.trace import trace
-
     return trace(model, input_shape, depth)
 
 

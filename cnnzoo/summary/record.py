@@ -147,7 +147,7 @@ def replay(layer: Any, node: Any) -> Call:
     raise errors[0]
 
 
-def _batched(input_shape: Any) -> Any:
+def batched(input_shape: Any) -> Any:
     """``input_shape`` (batch axis excluded; a tuple, a list or dict of them) with a batch of 1."""
     def one(shape: Any) -> tuple:
         if not isinstance(shape, (tuple, list)) or not all(
@@ -191,7 +191,7 @@ def call_tree(model: Any, input_shape: Any) -> tuple[Call, str]:
     import keras
     import numpy as np
 
-    shapes = _build_shape(model) if input_shape is None else _batched(input_shape)
+    shapes = _build_shape(model) if input_shape is None else batched(input_shape)
     errors = []
     for how, make in (("symbolic call", keras.KerasTensor),
                       ("call on zeros", lambda s: np.zeros(s, "float32"))):

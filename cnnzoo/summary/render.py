@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cnnzoo.summary.rows import Summary
+if TYPE_CHECKING:
+    from cnnzoo.summary.rows import Summary
 
 __all__ = ["render", "shape_text", "size_text"]
 

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Optional, Union
 
 from cnnzoo.count import Shape
+from cnnzoo.summary.render import render
 
 __all__ = ["Row", "Summary"]
 
@@ -161,6 +162,4 @@ class Summary:
         }
 
     def __str__(self) -> str:
-        from cnnzoo.summary.render import render
-
         return render(self)

@@ -25,7 +25,7 @@ import math
 from typing import Any, Optional
 
 from cnnzoo.count import LayerCount, UnknownLayer, count_layer
-from cnnzoo.count.core import _builtin
+from cnnzoo.count.layer import builtin
 from cnnzoo.summary.ledger import Weights, settle, weights
 from cnnzoo.summary.record import UNKNOWN, Call, call_tree, replay
 from cnnzoo.summary.rows import Row, Summary
@@ -135,8 +135,8 @@ class Tracer:
         self.seen.add(id(layer))
         frozen = frozen or not layer.trainable
         shape = call.outputs[0] if len(call.outputs) == 1 else (call.outputs or None)
-        builtin = _builtin(type(layer).__module__) and not isinstance(layer, keras.Model)
-        if not builtin and not call.children:  # a user's layer calling no layer: its variables
+        stock = builtin(type(layer).__module__) and not isinstance(layer, keras.Model)
+        if not stock and not call.children:  # a user's layer calling no layer: its variables
             if not first:
                 return self._shared(layer, prefix, depth, shape)
             row = self._variables_row(prefix + layer.name, type(layer).__name__, weights(layer), depth,
@@ -147,7 +147,7 @@ class Tracer:
         row = Row(name=prefix + layer.name, kind=type(layer).__name__, output_shape=shape, params=0,
                   trainable=0, non_trainable=0, depth=depth, shared=not first)
         self.rows.append(row)
-        if not builtin:
+        if not stock:
             start = len(self.rows)
             total = self.body(call, row.name + "/", depth + 1, frozen)
             row.container = True
