@@ -25,7 +25,6 @@ from typing import Any, Union
 import numpy as np
 
 from cnnzoo import arithmetic as ar
-from cnnzoo.arithmetic.core import keyword_after
 
 __all__ = ["pad2d", "conv2d", "conv2d_naive", "max_pool2d", "avg_pool2d", "pool2d_naive",
            "global_avg_pool2d", "global_max_pool2d"]
@@ -135,7 +134,6 @@ def _prepare(x: Any, kernel: Any, strides: Any, padding: PaddingArg, dilation: A
     return padded.astype(dtype, copy=False), k.astype(dtype, copy=False), s, d, flat
 
 
-@keyword_after(3, ("strides", "padding", "dilation_rate", "groups"), renamed={"dilation": "dilation_rate"})
 def conv2d(x: Any, kernel: Any, bias: Any = None, *, strides: Any = 1, padding: PaddingArg = "valid",
            dilation_rate: Any = 1, groups: int = 1) -> np.ndarray:
     """2-D cross-correlation, ``tf.nn.conv2d`` semantics (``"same"``: extra pad bottom/right).
@@ -160,7 +158,6 @@ def conv2d(x: Any, kernel: Any, bias: Any = None, *, strides: Any = 1, padding: 
     return out[0, :, :, 0] if flat else out
 
 
-@keyword_after(3, ("strides", "padding", "dilation_rate", "groups"), renamed={"dilation": "dilation_rate"})
 def conv2d_naive(x: Any, kernel: Any, bias: Any = None, *, strides: Any = 1,
                  padding: PaddingArg = "valid", dilation_rate: Any = 1, groups: int = 1) -> np.ndarray:
     """The same as :func:`conv2d`, written as loops over every output value (for reading)."""
@@ -207,13 +204,11 @@ def _pool(x: Any, pool_size: Any, strides: Any, padding: str, kind: str) -> np.n
     return out[0, :, :, 0] if flat else out
 
 
-@keyword_after(2, ("strides", "padding"))
 def max_pool2d(x: Any, pool_size: Any = 2, *, strides: Any = None, padding: str = "valid") -> np.ndarray:
     """Max pooling; ``strides`` default to the pool size (Keras)."""
     return _pool(x, pool_size, strides, padding, "max")
 
 
-@keyword_after(2, ("strides", "padding"))
 def avg_pool2d(x: Any, pool_size: Any = 2, *, strides: Any = None, padding: str = "valid") -> np.ndarray:
     """Average pooling; with ``"same"`` each window averages the real pixels only (Keras).
 
@@ -223,7 +218,6 @@ def avg_pool2d(x: Any, pool_size: Any = 2, *, strides: Any = None, padding: str 
     return _pool(x, pool_size, strides, padding, "avg")
 
 
-@keyword_after(2, ("strides", "kind"))
 def pool2d_naive(x: Any, pool_size: Any = 2, *, strides: Any = None, kind: str = "max") -> np.ndarray:
     """Valid max or average pooling written as loops (for reading)."""
     arr, flat = _as_nhwc(x)

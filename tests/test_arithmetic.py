@@ -114,17 +114,16 @@ def test_non_integers_raise_type_error(args):
         ar.conv_output_size(*args)
 
 
-@pytest.mark.parametrize("old, new", [
-    (lambda: ar.conv_output_size(7, 3, 1, 2), lambda: ar.conv_output_size(7, 3, p=1, s=2)),
-    (lambda: ar.pool_output_size(55, 3, 2), lambda: ar.pool_output_size(55, 3, s=2)),
-    (lambda: ar.pool_output_size(5, pool=2, padding="same"), lambda: ar.pool_output_size(5, 2, p="same")),
-    (lambda: ar.transposed_output_size(4, 3, 2, "same"), lambda: ar.transposed_output_size(4, 3, s=2, p="same")),
-    (lambda: ar.pixel_usage(7, 3, 2, 1), lambda: ar.pixel_usage(7, 3, s=2, p=1)),
-    (lambda: ar.same_padding(3, 2), lambda: ar.same_padding(3, d=2)),
+@pytest.mark.parametrize("call", [
+    lambda: ar.conv_output_size(7, 3, 1, 2),
+    lambda: ar.pool_output_size(55, 3, 2),
+    lambda: ar.transposed_output_size(4, 3, 2, "same"),
+    lambda: ar.pixel_usage(7, 3, 2, 1),
+    lambda: ar.same_padding(3, 2),
 ])
-def test_old_argument_orders_still_work_with_a_deprecation_warning(old, new):
-    with pytest.warns(DeprecationWarning, match="deprecated"):
-        assert old() == new()
+def test_padding_stride_and_dilation_are_keyword_only(call):
+    with pytest.raises(TypeError, match="positional argument"):
+        call()
 
 
 def test_numpy_integers_are_integers():

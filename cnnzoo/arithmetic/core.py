@@ -3,19 +3,15 @@ evaluation of ``(height, width)`` pairs, and the one argument convention.
 
 Every function of :mod:`cnnzoo.arithmetic` takes ``(n, f, *, p, s, d)``: the input size
 and the filter size by position, padding, stride and dilation by keyword.
-:func:`keyword_after` keeps an older positional call working for one release, with a
-``DeprecationWarning`` that says how to write it now.
 """
 
 from __future__ import annotations
 
-import functools
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Union
 
-__all__ = ["Explained", "DTYPE_BYTES", "Size", "Padding", "keyword_after"]
+__all__ = ["Explained", "DTYPE_BYTES", "Size", "Padding", "fmt"]
 
 Size = Union[int, tuple[int, int]]
 Padding = Union[int, str, tuple[int, int]]
@@ -67,55 +63,6 @@ class Explained:
 
     def __int__(self) -> int:
         return int(self.value)
-
-
-def keyword_after(count: int, old_order: tuple[str, ...] = (), renamed: dict[str, str] | None = None) -> Callable:
-    """Make the arguments after the first ``count`` keyword-only, accepting for one release
-    the old positional order ``old_order`` and the old keyword names in ``renamed``.
-
-    >>> @keyword_after(2, ("p", "s"))
-    ... def size(n, f, *, p=0, s=1):
-    ...     return (n + 2 * p - f) // s + 1
-    >>> size(7, 3, p=1, s=2)
-    4
-    >>> import warnings
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     size(7, 3, 1, 2), str(caught[0].message)
-    (4, 'size(n, f, p, s) by position is deprecated: write size(n, f, p=..., s=...)')
-    """
-    renamed = renamed or {}
-
-    def wrap(fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def call(*args: Any, **kwargs: Any) -> Any:
-            if len(args) > count:
-                extra = args[count:]
-                if len(extra) > len(old_order):
-                    raise TypeError(f"{fn.__name__} takes {count} positional arguments; got {len(args)}")
-                names = old_order[: len(extra)]
-                head = ", ".join(("n", "f")[:count]) if count <= 2 else "..."
-                warnings.warn(f"{fn.__name__}({head}, {', '.join(names)}) by position is deprecated: write "
-                              f"{fn.__name__}({head}, {', '.join(k + '=...' for k in names)})",
-                              DeprecationWarning, stacklevel=2)
-                for name, value in zip(names, extra):
-                    name = renamed.get(name, name)
-                    if name in kwargs:
-                        raise TypeError(f"{fn.__name__} got {name} twice")
-                    kwargs[name] = value
-                args = args[:count]
-            for old, new in renamed.items():
-                if old in kwargs:
-                    warnings.warn(f"{fn.__name__}: {old}= is deprecated; write {new}=", DeprecationWarning,
-                                  stacklevel=2)
-                    if new in kwargs:
-                        raise TypeError(f"{fn.__name__} got {new} twice ({old}= and {new}=)")
-                    kwargs[new] = kwargs.pop(old)
-            return fn(*args, **kwargs)
-
-        return call
-
-    return wrap
 
 
 def check_int(value: Any, name: str, minimum: int) -> int:

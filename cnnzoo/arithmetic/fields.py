@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from cnnzoo.arithmetic.core import Explained, Size, check_int, is_pair, keyword_after, per_axis
+from cnnzoo.arithmetic.core import Explained, Size, check_int, is_pair, per_axis
 from cnnzoo.arithmetic.sizes import conv_one
 
 __all__ = ["receptive_field", "pixel_usage"]
@@ -60,7 +60,6 @@ def receptive_field(layers: Sequence[Any] | str, *, explain: bool = False) -> An
     return Explained(r, f"1 + {' + '.join(terms)} = {r}") if explain else r
 
 
-@keyword_after(2, ("s", "p", "d"))
 def pixel_usage(n: Size, f: Size, *, p: Size = 0, s: Size = 1, d: Size = 1) -> list[list[int]]:
     """How many output positions read each input pixel (a grid of the input's size).
 

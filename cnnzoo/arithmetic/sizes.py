@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnnzoo.arithmetic.core import Padding, Size, check_int, keyword_after, padding_kind, per_axis
+from cnnzoo.arithmetic.core import Padding, Size, check_int, padding_kind, per_axis
 
 __all__ = ["effective_filter", "conv_output_size", "same_padding", "pool_output_size", "transposed_output_size"]
 
 
-@keyword_after(1, ("d",))
 def effective_filter(f: Size, *, d: Size = 1, explain: bool = False) -> Any:
     """Size a dilated filter covers: ``d*(f - 1) + 1``.
 
@@ -50,7 +49,6 @@ def conv_one(n: int, f: int, p: Any, s: int, d: int) -> tuple[int, str]:
     return value, f"{prefix}({n} + 2*{pad} - {fe})//{s} + 1 = {value}"
 
 
-@keyword_after(2, ("p", "s", "d"))
 def conv_output_size(
     n: Size, f: Size, *, p: Padding = 0, s: Size = 1, d: Size = 1, explain: bool = False
 ) -> Any:
@@ -75,7 +73,6 @@ def conv_output_size(
     return per_axis(conv_one, explain, n=n, f=f, p=p, s=s, d=d)
 
 
-@keyword_after(1, ("d",))
 def same_padding(
     f: Size, *, s: Size = 1, d: Size = 1, n: Size | None = None, explain: bool = False
 ) -> Any:
@@ -122,7 +119,6 @@ def same_padding(
     return per_axis(one, explain, f=f, d=d, s=s, n=n)
 
 
-@keyword_after(2, ("s", "p"), renamed={"pool": "f", "padding": "p"})
 def pool_output_size(
     n: Size, f: Size, *, p: Padding = "valid", s: Size | None = None, explain: bool = False
 ) -> Any:
@@ -140,7 +136,6 @@ def pool_output_size(
     return conv_output_size(n, f, p=p, s=f if s is None else s, explain=explain)
 
 
-@keyword_after(2, ("s", "p", "d", "output_padding"), renamed={"padding": "p"})
 def transposed_output_size(
     n: Size,
     f: Size,

@@ -8,7 +8,6 @@ import numpy as np
 
 from cnnzoo import arithmetic as ar
 from cnnzoo import ops
-from cnnzoo.arithmetic.core import keyword_after
 from cnnzoo.viz.base import LECTURE_K, LECTURE_X, figure, save
 
 __all__ = ["convolution_steps", "pooling_steps", "pixel_usage_map"]
@@ -56,7 +55,6 @@ def _steps(x: np.ndarray, f: int, s: int, p: int, out: np.ndarray, label: str, k
     return save(fig, path)
 
 
-@keyword_after(2, ("p", "s", "path"), renamed={"padding": "p", "stride": "s"})
 def convolution_steps(x: Any = None, kernel: Any = None, *, p: int = 0, s: int = 1,
                       path: Optional[str] = None) -> Any:
     """Each output cell of a cross-correlation: the padded input, the window, the value.
@@ -73,7 +71,6 @@ def convolution_steps(x: Any = None, kernel: Any = None, *, p: int = 0, s: int =
                   f"convolution, padding {p}, stride {s}: output side {size}")
 
 
-@keyword_after(2, ("s", "kind", "path"), renamed={"pool": "f", "stride": "s"})
 def pooling_steps(x: Any = None, f: int = 3, *, s: int = 1, kind: str = "max",
                   path: Optional[str] = None) -> Any:
     """Each output cell of max or average pooling (valid), on the lecture's input by default."""
@@ -86,7 +83,6 @@ def pooling_steps(x: Any = None, f: int = 3, *, s: int = 1, kind: str = "max",
                   f"{kind} pooling {f}x{f}, stride {s} (no parameters): output side {size}")
 
 
-@keyword_after(2, ("s", "p", "path"))
 def pixel_usage_map(n: int = 5, f: int = 3, *, p: int = 0, s: int = 1, path: Optional[str] = None) -> Any:
     """Heat map of how many outputs read each input pixel (corner once, centre nine times)."""
     usage = np.array(ar.pixel_usage(n, f, p=p, s=s), dtype=float)
