@@ -25,6 +25,7 @@ from typing import Any, Union
 import numpy as np
 
 from cnnzoo import arithmetic as ar
+from cnnzoo.checks import is_int, positive_int
 
 __all__ = ["pad2d", "conv2d", "conv2d_naive", "max_pool2d", "avg_pool2d", "pool2d_naive",
            "global_avg_pool2d", "global_max_pool2d"]
@@ -37,7 +38,7 @@ def _pair(value: Any, name: str) -> tuple[int, int]:
     if len(pair) != 2:
         raise ValueError(f"{name} must be an int or a pair; got {value!r}")
     for v in pair:
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        if not is_int(v):
             raise TypeError(f"{name} must hold integers; got {value!r}")
         if v < 1:
             raise ValueError(f"{name} must be at least 1; got {value!r}")
@@ -116,8 +117,7 @@ def _prepare(x: Any, kernel: Any, strides: Any, padding: PaddingArg, dilation: A
     if k.ndim != 4:
         raise ValueError(f"kernel must be 2-D (kh, kw) or 4-D (kh, kw, in, out); got shape {k.shape}")
     s, d = _pair(strides, "strides"), _pair(dilation, "dilation")
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
-        raise ValueError(f"groups must be a positive integer; got {groups!r}")
+    groups = positive_int(groups, "groups")
     c_in, c_out = arr.shape[3], k.shape[3]
     if c_in % groups or c_out % groups:
         raise ValueError(f"groups={groups} must divide the input channels {c_in} and the filters {c_out}")

@@ -1,4 +1,4 @@
-"""The arithmetic's shared parts: :class:`Explained` values, integer checks, per-axis
+"""The arithmetic's shared parts: :class:`Explained` values, the number format, per-axis
 evaluation of ``(height, width)`` pairs, and the one argument convention.
 
 Every function of :mod:`cnnzoo.arithmetic` takes ``(n, f, *, p, s, d)``: the input size
@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Union
+
+from cnnzoo.checks import check_int
 
 __all__ = ["Explained", "DTYPE_BYTES", "Size", "Padding", "fmt"]
 
@@ -63,17 +65,6 @@ class Explained:
 
     def __int__(self) -> int:
         return int(self.value)
-
-
-def check_int(value: Any, name: str, minimum: int) -> int:
-    # numpy integers are integers too (they have __index__); bools and floats are not.
-    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
-        raise TypeError(f"{name} must be an integer; got {value!r} ({type(value).__name__})")
-    value = value.__index__()
-    if value < minimum:
-        rule = "non-negative" if minimum == 0 else f"at least {minimum}"
-        raise ValueError(f"{name} must be {rule}; got {value}")
-    return value
 
 
 def fmt(n: int) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from cnnzoo.arithmetic.core import DTYPE_BYTES, Explained, Size, check_int, fmt
+from cnnzoo.arithmetic.core import DTYPE_BYTES, Explained, Size, fmt
+from cnnzoo.checks import check_int
 
 __all__ = ["conv_params", "dense_params", "param_bytes"]
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from cnnzoo.arithmetic.core import Explained, Size, check_int, is_pair, per_axis
+from cnnzoo.arithmetic.core import Explained, Size, is_pair, per_axis
 from cnnzoo.arithmetic.sizes import conv_one
+from cnnzoo.checks import check_int
 
 __all__ = ["receptive_field", "pixel_usage"]
 

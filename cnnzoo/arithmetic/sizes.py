@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnnzoo.arithmetic.core import Padding, Size, check_int, padding_kind, per_axis
+from cnnzoo.arithmetic.core import Padding, Size, padding_kind, per_axis
+from cnnzoo.checks import check_int
 
 __all__ = ["effective_filter", "conv_output_size", "same_padding", "pool_output_size", "transposed_output_size"]
 
