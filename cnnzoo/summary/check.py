@@ -43,42 +43,65 @@ def check_params(model: Any, expected: Any, *, input_shape: Any = None, **spec_o
       layers with weights: expected 7, got 5 (C1, S2, C3, S4, C5, F6, output)
     """
     got = summarize(model, input_shape=input_shape)
-    problems: list[str] = []
     if isinstance(expected, bool) or (not isinstance(expected, int) and isinstance(expected, float)):
         raise TypeError(f"expected must be an int, a mapping or a model; got {expected!r}")
     if isinstance(expected, int):
-        total = got.keras_total if got.keras_total is not None else got.total
-        if total != expected:
-            rows = "; ".join(f"{r.name} {_got(r):,}" for r in _weighted(got))
-            problems.append(f"total: expected {expected:,}, got {total:,} (per layer: {rows})")
+        problems = _against_total(got, expected)
     elif isinstance(expected, Mapping):
-        for name, count in expected.items():
-            try:
-                row = got[name]
-            except KeyError:
-                problems.append(f"{name}: expected {count:,}, but the model has no such layer")
-                continue
-            if _got(row) != count:
-                problems.append(f"{name}: expected {count:,}, got {_got(row):,}")
+        problems = _against_mapping(got, expected)
     else:
-        want = summarize(expected, **spec_options)
-        total = got.keras_total if got.keras_total is not None else got.total
-        if total != want.total:
-            problems.append(f"total: expected {want.total:,}, got {total:,}")
-        want_rows, got_rows = _weighted(want), _weighted(got)
-        names = {r.name for r in got.rows}
-        if all(r.name in names for r in want_rows):
-            pairs = [(w, got[w.name]) for w in want_rows]
-        elif len(want_rows) != len(got_rows):
-            problems.append(f"layers with weights: expected {len(want_rows)}, got {len(got_rows)} "
-                            f"({', '.join(r.name for r in want_rows)})")
-            pairs = []
-        else:
-            pairs = list(zip(want_rows, got_rows))
-        for w, g in pairs:
-            if _got(g) != w.params:
-                label = w.name if w.name == g.name else f"{g.name} (as {w.name})"
-                problems.append(f"{label}: expected {w.explain}, got {_got(g):,}")
+        problems = _against_model(got, summarize(expected, **spec_options))
     if problems:
         raise ValueError("parameter counts differ:\n  " + "\n  ".join(problems))
     return got
+
+
+def _total(summary: Summary) -> int:
+    """Keras' own total for a live model, else the engine's."""
+    return summary.keras_total if summary.keras_total is not None else summary.total
+
+
+def _against_total(got: Summary, expected: int) -> list[str]:
+    total = _total(got)
+    if total == expected:
+        return []
+    rows = "; ".join(f"{r.name} {_got(r):,}" for r in _weighted(got))
+    return [f"total: expected {expected:,}, got {total:,} (per layer: {rows})"]
+
+
+def _against_mapping(got: Summary, expected: Mapping[str, int]) -> list[str]:
+    problems = []
+    for name, count in expected.items():
+        try:
+            row = got[name]
+        except KeyError:
+            problems.append(f"{name}: expected {count:,}, but the model has no such layer")
+            continue
+        if _got(row) != count:
+            problems.append(f"{name}: expected {count:,}, got {_got(row):,}")
+    return problems
+
+
+def _pairs(want: Summary, got: Summary, problems: list[str]) -> list[tuple[Row, Row]]:
+    """The layers with weights matched by name, or else in order (a count that differs is a problem)."""
+    want_rows, got_rows = _weighted(want), _weighted(got)
+    names = {r.name for r in got.rows}
+    if all(r.name in names for r in want_rows):
+        return [(w, got[w.name]) for w in want_rows]
+    if len(want_rows) != len(got_rows):
+        problems.append(f"layers with weights: expected {len(want_rows)}, got {len(got_rows)} "
+                        f"({', '.join(r.name for r in want_rows)})")
+        return []
+    return list(zip(want_rows, got_rows))
+
+
+def _against_model(got: Summary, want: Summary) -> list[str]:
+    problems = []
+    total = _total(got)
+    if total != want.total:
+        problems.append(f"total: expected {want.total:,}, got {total:,}")
+    for w, g in _pairs(want, got, problems):
+        if _got(g) != w.params:
+            label = w.name if w.name == g.name else f"{g.name} (as {w.name})"
+            problems.append(f"{label}: expected {w.explain}, got {_got(g):,}")
+    return problems

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, Protocol
 
 from cnnzoo.count import LayerCount, Shape, UnknownLayer, count_layer
+from cnnzoo.count.layer import output_shapes
 from cnnzoo.summary.graph import as_refs, calls, nested_graph, pick, unwrap, why
 from cnnzoo.summary.rows import Row, Summary
 
@@ -63,6 +64,27 @@ class _Walker:
               first: bool = True, recorded: Optional[list[Optional[Shape]]] = None,
               options: Optional[dict[str, Any]] = None, node: int = 0) -> list[Optional[Shape]]:
         """One call of a layer: its output shapes; its row (and count) at its ``first`` call."""
+        cls, cfg, name = self._read(layer, at)
+        self.where = at.prefix + name
+        if (cls in _CONTAINERS or "layers" in cfg) and None not in shapes:
+            return self._container(cls, cfg, name, shapes, at, first)  # type: ignore[arg-type]
+        self.node = node
+        result, reason = self._count(layer, cls, cfg, shapes, recorded, options)
+        traced = self._traced(node, at, shapes, recorded) if reason and self.live is not None and first else None
+        if traced is not None:
+            return traced
+        if reason:
+            outs = list(recorded) if recorded else self._ask_live(shapes)
+            result = LayerCount(output=outs[0] if len(outs) == 1 else (outs or None),  # type: ignore[arg-type]
+                                explain=f"not counted: {reason}")
+        elif at.frozen and result.trainable:  # type: ignore[union-attr]
+            result.non_trainable, result.trainable = result.non_trainable + result.trainable, 0  # type: ignore
+        if first:
+            self._add_row(at.prefix + name, cls, result, not reason, at.depth)  # type: ignore[arg-type]
+        return outs if reason else output_shapes(result)  # type: ignore[arg-type]
+
+    def _read(self, layer: dict[str, Any], at: _Place) -> tuple[str, dict[str, Any], str]:
+        """A layer entry's class, config and name, checked (and the walk's size limits)."""
         self.calls += 1
         if self.calls > MAX_CALLS or at.depth > MAX_NESTING:
             raise ValueError(f"the model is too large to walk: more than {MAX_CALLS:,} layer calls or "
@@ -73,53 +95,44 @@ class _Walker:
         cls, cfg = layer["class_name"], layer.get("config", {})
         if not isinstance(cfg, dict):
             raise ValueError(f"layer {cls}: 'config' must be a dict; got {type(cfg).__name__}")
-        name = str(cfg.get("name") or layer.get("name") or cls)
-        self.where = at.prefix + name
-        if (cls in _CONTAINERS or "layers" in cfg) and None not in shapes:
-            return self._container(cls, cfg, name, shapes, at, first)  # type: ignore[arg-type]
-        reason = ""
-        self.node = node
+        return cls, cfg, str(cfg.get("name") or layer.get("name") or cls)
+
+    def _count(self, layer: dict[str, Any], cls: str, cfg: dict[str, Any], shapes: list[Optional[Shape]],
+               recorded: Optional[list[Optional[Shape]]], options: Optional[dict[str, Any]]
+               ) -> tuple[Optional[LayerCount], str]:
+        """The engine's count, or why there is none (a config's error raised, with the layer's name)."""
         try:
             if None in shapes:
                 raise UnknownLayer("its input shape is unknown")
-            result = count_layer(cls, cfg, shapes, layer.get("module"),  # type: ignore[arg-type]
-                                 registered_name=layer.get("registered_name"), call=options)
+            return count_layer(cls, cfg, shapes, layer.get("module"),  # type: ignore[arg-type]
+                               registered_name=layer.get("registered_name"), call=options), ""
         except UnknownLayer as err:
             if str(layer.get("module")).startswith("keras.src.ops"):  # an operation: never weights
                 outs = list(recorded) if recorded and None not in recorded else self._ask_live(shapes)
-                result = LayerCount(output=outs[0] if len(outs) == 1 else outs,  # type: ignore[arg-type]
-                                    explain="an operation: no weights")
-            else:
-                reason = "input shape unknown" if None in shapes else f"unknown layer {err}"
+                return LayerCount(output=outs[0] if len(outs) == 1 else outs,  # type: ignore[arg-type]
+                                  explain="an operation: no weights"), ""
+            return None, "input shape unknown" if None in shapes else f"unknown layer {err}"
         except (ValueError, KeyError, TypeError, IndexError, AttributeError, ArithmeticError) as err:
             if self.live is None:  # a config's error: named
                 raise ValueError(f"layer {self.where!r} ({cls}): {why(err)}") from err
-            reason = f"no formula fits this call ({why(err)})"  # Keras built it: never a crash
-        if reason and self.live is not None and first:
-            expanded = self.live(self.where, node, at.depth)
-            if expanded is not None:  # a user's model or layer in a live model: traced
-                row, rows, outs = expanded
-                self.rows += [row, *rows]
-                return outs if outs != [None] else list(recorded or ()) or self._ask_live(shapes)
-        if reason:
-            outs = list(recorded) if recorded else self._ask_live(shapes)
-            shown = outs[0] if len(outs) == 1 else (outs or None)
-            result = LayerCount(output=shown, explain=f"not counted: {reason}")  # type: ignore[arg-type]
-        elif at.frozen and result.trainable:
-            result.non_trainable += result.trainable
-            result.trainable = 0
-        if first:
-            counted = not reason
-            self.rows.append(Row(
-                name=at.prefix + name, kind=cls, output_shape=result.output,
-                params=result.trainable + result.non_trainable if counted else None,
-                trainable=result.trainable if counted else None,
-                non_trainable=result.non_trainable if counted else None, macs=result.macs,
-                explain=result.explain, shape_explain=result.shape_explain, depth=at.depth,
-                formula_params=result.trainable + result.non_trainable if counted else 0))
-        if reason:
-            return outs
-        return result.output if isinstance(result.output, list) else [result.output]
+            return None, f"no formula fits this call ({why(err)})"  # Keras built it: never a crash
+
+    def _traced(self, node: int, at: _Place, shapes: list[Optional[Shape]],
+                recorded: Optional[list[Optional[Shape]]]) -> Optional[list[Optional[Shape]]]:
+        """A user's model or layer in a live model, traced: its rows added, its output shapes."""
+        expanded = self.live(self.where, node, at.depth)  # type: ignore[misc]
+        if expanded is None:
+            return None
+        row, rows, outs = expanded
+        self.rows += [row, *rows]
+        return outs if outs != [None] else list(recorded or ()) or self._ask_live(shapes)
+
+    def _add_row(self, name: str, cls: str, result: LayerCount, counted: bool, depth: int) -> None:
+        n, t, nt = (result.trainable + result.non_trainable, result.trainable, result.non_trainable) \
+            if counted else (None, None, None)
+        self.rows.append(Row(name=name, kind=cls, output_shape=result.output, params=n, trainable=t,
+                             non_trainable=nt, macs=result.macs, explain=result.explain,
+                             shape_explain=result.shape_explain, depth=depth, formula_params=n or 0))
 
     def _ask_live(self, shapes: list[Optional[Shape]]) -> list[Optional[Shape]]:
         """Output shapes of the current layer from the live model, when there is one."""
