@@ -12,6 +12,8 @@ import pytest
 
 from cnnzoo import distributed
 
+pytestmark = pytest.mark.keras
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORKER = r'''
 import json, os, sys

@@ -94,7 +94,7 @@ def test_the_sdist_passes_its_own_tests(dists):
     unpacked = dists["unpacked"]
     env = _clean_env(PYTHONPATH=str(unpacked))
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_architecture.py",
-                          "tests/test_arithmetic.py", "tests/test_packaging.py"],
+                          "tests/arithmetic/test_arithmetic.py", "tests/test_packaging.py"],
                          cwd=unpacked, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0 and " passed" in run.stdout, \
         run.stdout[-3000:] + run.stderr[-2000:]

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.keras
+
 pytest.importorskip("jax")
 WORKER = str(Path(__file__).with_name("keras_engine_worker.py"))
 ROOT = str(Path(__file__).resolve().parents[1])

@@ -12,7 +12,7 @@ import pytest
 
 from cnnzoo.grading import course, engine, transport
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SUITES = {s.module: s for s in engine.load_suites(ROOT / "exercises")}
 SOLUTION = (ROOT / "solutions" / "output_size.py").read_text()
 CASES = {

@@ -19,7 +19,7 @@ from cnnzoo.grading import course, engine, integrity, runner
 from cnnzoo.grading.limits import ChildCgroups, remove_tree
 from cnnzoo.grading.submissions import MAX_ENTRIES, read_submission
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SUITES = {s.module: s for s in engine.load_suites(ROOT / "exercises")}
 ARITHMETIC = ["mlp_cost", "output_size", "convolution", "pooling", "parameters", "receptive_field",
               "store_activations", "local_features", "channels", "backward", "layer_cost"]

@@ -10,6 +10,8 @@ import pytest
 
 import cnnzoo
 
+pytestmark = pytest.mark.keras
+
 
 def _trainable(model):
     return sum(int(np.prod(w.shape)) for w in model.trainable_weights)

@@ -11,6 +11,8 @@ import pytest
 
 import cnnzoo
 
+pytestmark = pytest.mark.keras
+
 keras_hub = pytest.importorskip("keras_hub")
 M = keras_hub.models
 TEXT = dict(vocabulary_size=64, num_layers=1, hidden_dim=16, intermediate_dim=32, max_sequence_length=16)

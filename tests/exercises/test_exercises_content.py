@@ -8,7 +8,7 @@ import pytest
 
 from cnnzoo.grading.stubs import solution_blocks
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.py"))
 STUBS = sorted(p for p in (ROOT / "exercises").glob("*.py") if not p.name.startswith(("test_", "conftest")))
 

@@ -3,28 +3,18 @@ and "one slip, charged once": stubs 0, solutions full, mutants lose points with 
 named, and a slip made in one question is not charged again in the questions built on it."""
 
 import pytest
-from test_grading import grade, solution, stub
 
 NEW = ["local_features", "channels", "backward", "layer_cost"]
 
 
 @pytest.mark.parametrize("module", NEW)
-def test_stub_scores_zero_and_solution_full_marks(module):
+def test_stub_scores_zero_and_solution_full_marks(module, grade, solution, stub):
     score, total, results = grade(module, stub(module))
     assert score == 0 and total > 0
     assert all(h.endswith("not answered yet") for r in results for h in r.hints)
     for seed in ("fixed", 1, 2):
         score, total, results = grade(module, solution(module), seed=seed)
         assert score == total, [(r.question, r.hints) for r in results if r.hints]
-
-
-def _graded(module, replacements, seed="fixed"):
-    text = solution(module)
-    for old, new in replacements:
-        assert old in text, f"mutant anchor {old!r} not in {module}"
-        text = text.replace(old, new, 1)
-    _, _, results = grade(module, text, seed=seed)
-    return {r.question: r for r in results}
 
 
 MUTANTS = [  # (module, [(old, new)], the question that must lose points, words its hints must contain)
@@ -89,8 +79,8 @@ MUTANTS = [  # (module, [(old, new)], the question that must lose points, words 
 
 @pytest.mark.parametrize("module, replacements, question, words", MUTANTS,
                          ids=[f"{m[0]}-{m[2]}-{m[3][:24]}" for m in MUTANTS])
-def test_mutants_lose_points_with_a_named_slip(module, replacements, question, words):
-    results = _graded(module, replacements)
+def test_mutants_lose_points_with_a_named_slip(module, replacements, question, words, mutant):
+    results = mutant(module, replacements)
     assert results[question].score < results[question].max_score
     hints = " ".join(results[question].hints)
     assert words in hints, hints
@@ -120,18 +110,18 @@ CHARGED_ONCE = [  # (module, [(old, new)], the question charged, the questions t
 
 @pytest.mark.parametrize("module, replacements, charged, later", CHARGED_ONCE,
                          ids=[f"{c[0]}-{c[2]}" for c in CHARGED_ONCE])
-def test_one_slip_is_charged_once(module, replacements, charged, later):
+def test_one_slip_is_charged_once(module, replacements, charged, later, mutant):
     for seed in ("fixed", 7):
-        results = _graded(module, replacements, seed=seed)
+        results = mutant(module, replacements, seed=seed)
         lost = [q for q, r in results.items() if r.score < r.max_score - 1e-9]
         assert lost == [charged], {q: results[q].hints[:1] for q in lost}
         for question in later:  # full marks, and told where the slip is charged
             assert any(f"charged once, in {charged}" in h for h in results[question].hints), results[question].hints
 
 
-def test_a_later_slip_of_its_own_is_still_charged():
+def test_a_later_slip_of_its_own_is_still_charged(mutant):
     # conv_params is right, but the VGG total leaves the convolutions' biases out: that is vgg_params' own slip
-    results = _graded("parameters", [("total += conv_params(3, c, item)", "total += conv_params(3, c, item) - item")])
+    results = mutant("parameters", [("total += conv_params(3, c, item)", "total += conv_params(3, c, item) - item")])
     vgg = results["vgg_params"]
     assert vgg.score == 0 and results["conv_params"].score == results["conv_params"].max_score
     assert all("without the convolutions' biases; your conv_params gets it right" in h for h in vgg.hints), vgg.hints

@@ -20,7 +20,7 @@ from cnnzoo.grading.stubs import solution_blocks
 from cnnzoo.grading.studentnb import _cells, build_notebooks, student_notebook
 from cnnzoo.grading.submissions import read_submission
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MODULES = sorted(p.stem for p in (ROOT / "solutions").glob("*.py"))
 
 

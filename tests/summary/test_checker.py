@@ -11,6 +11,8 @@ import pytest
 
 import cnnzoo
 
+pytestmark = pytest.mark.keras
+
 
 def _application_names():
     import keras

@@ -17,7 +17,7 @@ from cnnzoo.grading.questions import Question
 from cnnzoo.grading.runner import Reply
 from cnnzoo.grading.wire import KerasModel, WireError, decode
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KERAS = ["train_lenet", "transfer_head", "visualise"]
 SUITES = {m: engine.load_suite(ROOT / "exercises" / f"test_{m}.py") for m in KERAS}
 
@@ -238,6 +238,7 @@ def test_solutions_get_full_marks(module):
     assert score(results)[0] == score(results)[1], {q: r.hints for q, r in results.items()}
 
 
+@pytest.mark.keras
 def test_an_undertrained_lenet_keeps_its_architecture_points_only():
     source = solution("train_lenet").replace("net.fit(x, y_train, epochs=epochs, batch_size=batch, verbose=0)",
                                              "net.fit(x[:64], y_train[:64], epochs=1, verbose=0)")
@@ -247,6 +248,7 @@ def test_an_undertrained_lenet_keeps_its_architecture_points_only():
     assert accuracy.score == 0 and "kept-back digits right; 95% needed" in accuracy.hints[0]
 
 
+@pytest.mark.keras
 def test_a_head_that_recomputes_features_every_epoch_loses_the_passes_points():
     source = '''
 import keras
@@ -302,6 +304,7 @@ def train_lenet5(x_train, y_train):
 '''
 
 
+@pytest.mark.keras
 @pytest.mark.parametrize("attack", ["lambda layer", "weights of other shapes"])
 def test_model_attacks_score_zero_and_run_nothing_in_the_grader(attack):
     mark = Path("/tmp") / f"cnnzoo-grader-ran-student-code-{uuid.uuid4().hex}"

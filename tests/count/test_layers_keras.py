@@ -15,6 +15,8 @@ import pytest
 
 from cnnzoo.count import UnknownLayer, count_layer
 
+pytestmark = pytest.mark.keras
+
 _BAD = [None, "x", -1, 0, 1.5, [], [0], {}, {"class_name": 1}, True]
 
 

@@ -14,7 +14,7 @@ from cnnzoo.grading.gradescope import read_secret, read_upload, student_id
 from cnnzoo.grading.release import release
 from cnnzoo.grading.runner import StudentProcess
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ------------------------------------------------------------------ untouched stubs

@@ -17,7 +17,7 @@ from cnnzoo.grading import course, gradebook, integrity, lms, reteach
 from cnnzoo.grading.engine import QuestionResult
 from cnnzoo.grading.report import feedback, gradescope
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SLIP = "count the positions the filter can take, the first one included"
 CANVAS_ROSTER = ('Student,ID,SIS User ID,SIS Login ID,Section,Homework 3 (4567),Quiz 1 (8)\n'
                  '    Points Possible,,,,,100,5\n'
