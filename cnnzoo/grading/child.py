@@ -1,8 +1,10 @@
 """The student side of the grading boundary: one process per student module.
 
 The grader runs this file's text with ``python -I -c`` in a temporary folder holding the
-student's modules; it imports nothing from cnnzoo. Commands arrive as JSON lines on one
-pipe, answers leave on another as plain data (see :mod:`cnnzoo.grading.wire`).
+student's modules, after the text of :mod:`cnnzoo.grading.sandbox` and of
+:mod:`cnnzoo.grading.protocol`; it imports nothing from cnnzoo. Commands arrive as JSON lines
+on one pipe, answers leave on another as plain data (``protocol.encode``; the grader reads
+them with :mod:`cnnzoo.grading.wire`).
 
 Confinement (:mod:`cnnzoo.grading.sandbox`, run first, before any library is imported)
 holds the process from the kernel. On top, an import finder makes every library outside
@@ -12,80 +14,13 @@ not allow (``ALLOW``; what the allowed libraries import internally keeps working
 processes and writes outside the work folder, and says why in words a student understands.
 """
 
-import base64
 import json
 import os
 import sys
 
-_ALLOWED_LIBS = ("numpy", "keras")
-
-if "confine" not in globals():  # imported as a module; the grader runs sandbox.py's text first
+if "confine" not in globals():  # imported as a module; the grader runs sandbox.py's and protocol.py's text first
+    from cnnzoo.grading.protocol import MARK, PRELOAD, decode, encode
     from cnnzoo.grading.sandbox import confine
-
-
-def _encode(value, depth=0):
-    """Plain data only: anything else is named, never sent."""
-    if depth > 50:
-        return {"t": "rejected", "type": "a structure nested over 50 deep"}
-    kind = type(value)
-    if value is None or kind in (bool, int, str):
-        return {"t": kind.__name__ if value is not None else "none", "v": value}
-    if kind is float:
-        return {"t": "float", "v": repr(value)}
-    if isinstance(value, (list, tuple)):  # subclasses too (a namedtuple): sent as plain items
-        plain = "tuple" if isinstance(value, tuple) else "list"
-        return {"t": plain, "v": [_encode(v, depth + 1) for v in list(value)]}
-    if isinstance(value, dict):  # OrderedDict, defaultdict, Counter: sent as a plain dict
-        return {"t": "dict", "v": [[_encode(k, depth + 1), _encode(v, depth + 1)] for k, v in list(dict(value).items())]}
-    numpy = sys.modules.get("numpy")
-    if numpy is not None:
-        if kind in (numpy.bool_,):
-            return {"t": "bool", "v": bool(value)}
-        if kind in set(numpy.sctypeDict.values()) and kind is not numpy.object_ and kind is not numpy.void:
-            if numpy.issubdtype(kind, numpy.integer):
-                return {"t": "int", "v": int(value)}
-            if numpy.issubdtype(kind, numpy.floating):
-                return {"t": "float", "v": repr(float(value))}
-        if kind is numpy.ndarray and value.dtype.kind in "biuf":
-            data = numpy.ascontiguousarray(value)
-            if data.dtype.kind == "f" and data.dtype.itemsize > 8:  # longdouble: float64 is what the grader reads
-                data = data.astype(numpy.float64)
-            return {"t": "array", "dtype": data.dtype.str, "shape": list(data.shape),
-                    "data": base64.b64encode(data.tobytes()).decode("ascii")}
-    keras = sys.modules.get("keras")
-    if keras is not None and isinstance(value, keras.Model):
-        weights = [[w.path, list(w.shape), bool(w.trainable)] for w in value.weights]
-        model = {"t": "keras_model", "config": value.to_json(), "weights": weights}
-        sizes = [1] * len(weights)
-        for i, (_, shape, _) in enumerate(weights):
-            for d in shape:
-                sizes[i] *= int(d)
-        if sum(sizes) <= 2_000_000:  # wire.MAX_WEIGHT_VALUES: the values too, as float arrays
-            model["values"] = [_encode(numpy.asarray(w.numpy()).astype(numpy.float32, copy=False))
-                               for w in value.weights]
-        return model
-    return {"t": "rejected", "type": f"{kind.__module__}.{kind.__qualname__}"}
-
-
-def _decode(data):
-    t = data["t"]
-    if t == "none":
-        return None
-    if t == "float":
-        return float(data["v"])
-    if t in ("bool", "int", "str"):
-        return data["v"]
-    if t in ("list", "tuple"):
-        items = [_decode(v) for v in data["v"]]
-        return items if t == "list" else tuple(items)
-    if t == "dict":
-        return {_decode(k): _decode(v) for k, v in data["v"]}
-    if t == "array":
-        import numpy
-
-        raw = base64.b64decode(data["data"])
-        return numpy.frombuffer(raw, dtype=data["dtype"]).reshape(data["shape"]).copy()
-    raise ValueError(f"cannot decode {t}")
 
 
 def _standard_names():
@@ -122,29 +57,38 @@ def _only_reachable(setup):
 
 
 def _guard(folder, work, setup):
-    """Install the audit hook; its rules are literals held by its closure's tuples."""
+    """Install the audit hook. Each step below is called here, before any student code runs,
+    and returns a closure over the tuples it was given: the hook reaches its rules through
+    its closure, never through this module's names (which a student's code could replace)."""
+    real = os.path.realpath
+    folder, work = real(folder), real(work)
+    stdlib, sites = _library_prefixes(folder)
+    check_path = _path_rule(folder, work, tuple(real(p) for p in setup["blocked_roots"]))
+    by_student = _student_rule(stdlib, sites)
+    allowed = tuple(setup["allow"])
+    usable = _standard_names() | frozenset(allowed) | frozenset(setup["own_modules"])
+    blocked = (tuple(setup["blocked_modules"]), tuple(setup["blocked_prefixes"]))
+    sys.addaudithook(_hook(check_path, by_student, blocked, usable, allowed))
+
+
+def _library_prefixes(folder):
+    """(the standard library's folder, the other folders of ``sys.path`` but the module's
+    own), each ending in a separator."""
     import sysconfig
 
     real = os.path.realpath
-    folder, work = real(folder), real(work)
-    blocked_roots = tuple(real(p) for p in setup["blocked_roots"])
-    blocked_modules = tuple(setup["blocked_modules"])
-    allowed = tuple(setup["allow"])
-    usable = _standard_names() | frozenset(allowed) | frozenset(setup["own_modules"])
     stdlib = (real(sysconfig.get_paths()["stdlib"]) + os.sep,)  # platstdlib: a venv's own lib folder
     sites = tuple(real(p) + os.sep for p in sys.path if p and not real(p).startswith(folder) and
                   not (real(p) + os.sep).startswith(stdlib))
+    return stdlib, sites
+
+
+def _path_rule(folder, work, blocked_roots):
+    """``check_path(path, write)``: raise unless the exercise may read (or write) ``path``:
+    anything in ``work``, reading ``folder``; never the blocked roots nor other processes'
+    ``/proc``; no write but ``/dev/null`` outside ``work``."""
+    real = os.path.realpath
     me = os.getpid()
-    no_write = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-    refused = ("os.fork", "os.forkpty", "os.posix_spawn", "os.spawn", "os.exec", "os.system",
-               "subprocess.Popen", "pty.spawn", "ctypes.dlopen", "ctypes.dlsym", "ctypes.call_function",
-               "ctypes.cdata", "ctypes.string_at", "ctypes.wstring_at", "ctypes.addressof",
-               "gc.get_objects", "gc.get_referrers", "gc.get_referents", "resource.setrlimit",
-               "socket.",
-               "os.chroot", "os.setuid", "os.setgid", "os.setsid", "os.setpgid", "os.putenv",
-               "os.unsetenv", "os.link", "os.symlink", "os.chown", "os.chmod", "os.truncate")
-    path_events = ("os.remove", "os.rmdir", "os.mkdir", "os.rename", "os.utime", "os.chdir",
-                   "shutil.rmtree", "shutil.copyfile", "shutil.move")
 
     def inside(path, root):
         return path == root or path.startswith(root + os.sep)
@@ -166,10 +110,16 @@ def _guard(folder, work, setup):
         if write and path != "/dev/null":
             raise PermissionError(f"exercises may only write inside their own folder, not {path}")
 
+    return check_path
+
+
+def _student_rule(stdlib, sites):
+    """``by_student()``, called by the hook itself: whether the code asking for an import is
+    the student's: the first frame outside the import machinery and the standard library
+    that is not a library's own file."""
+
     def by_student():
-        """Whether the code asking for an import is the student's: the first frame outside the
-        import machinery and the standard library that is not a library's own file."""
-        frame = sys._getframe(2)
+        frame = sys._getframe(2)  # by_student, the hook, then who raised the event
         while frame is not None:
             name = frame.f_code.co_filename
             if not name.startswith("<frozen") and not (name.startswith(stdlib) and not name.startswith(sites)):
@@ -177,10 +127,31 @@ def _guard(folder, work, setup):
             frame = frame.f_back
         return True
 
+    return by_student
+
+
+def _hook(check_path, by_student, blocked, usable, allowed):
+    """The audit hook. It refuses imports of what the grader holds back (``blocked``: module
+    names and name prefixes, the answers and the tests), the student's own imports of what
+    is not ``usable``, file events that ``check_path`` refuses, signals to other processes,
+    and the ``refused`` events (new processes, native calls, sockets, ...)."""
+    blocked_modules, blocked_prefixes = blocked
+    me = os.getpid()
+    no_write = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+    refused = ("os.fork", "os.forkpty", "os.posix_spawn", "os.spawn", "os.exec", "os.system",
+               "subprocess.Popen", "pty.spawn", "ctypes.dlopen", "ctypes.dlsym", "ctypes.call_function",
+               "ctypes.cdata", "ctypes.string_at", "ctypes.wstring_at", "ctypes.addressof",
+               "gc.get_objects", "gc.get_referrers", "gc.get_referents", "resource.setrlimit",
+               "socket.",
+               "os.chroot", "os.setuid", "os.setgid", "os.setsid", "os.setpgid", "os.putenv",
+               "os.unsetenv", "os.link", "os.symlink", "os.chown", "os.chmod", "os.truncate")
+    path_events = ("os.remove", "os.rmdir", "os.mkdir", "os.rename", "os.utime", "os.chdir",
+                   "shutil.rmtree", "shutil.copyfile", "shutil.move")
+
     def hook(event, args):
         if event == "import":
             top = (args[0] or "").split(".")[0]
-            if top in blocked_modules or top.startswith("test_"):
+            if top in blocked_modules or top.startswith(blocked_prefixes):
                 raise ImportError(f"the grader does not let exercises import {args[0]}: it holds "
                                   "the answers or the tests; write the computation yourself")
             if top not in usable and by_student():
@@ -200,18 +171,20 @@ def _guard(folder, work, setup):
         elif event.startswith(refused):
             raise PermissionError(f"exercises may not use {event}")
 
-    sys.addaudithook(hook)
+    return hook
 
 
 def main(commands_fd, replies_fd):
     commands = os.fdopen(commands_fd, "r", encoding="utf-8")
     replies = os.fdopen(replies_fd, "w", encoding="utf-8")
 
+    mark = MARK
+
     def reply(**message):
         try:
             sys.stdout.flush()
             sys.stderr.flush()
-            os.write(1, b"\x00cnnzoo-reply\x00")  # output.MARK: what was printed comes before it
+            os.write(1, mark)  # what was printed comes before it
         except (OSError, ValueError, AttributeError):
             pass
         replies.write(json.dumps(message) + "\n")
@@ -233,7 +206,7 @@ def main(commands_fd, replies_fd):
         pass
     _only_reachable(setup)
     for lib in setup["preload"]:
-        if lib not in _ALLOWED_LIBS:
+        if lib not in PRELOAD:
             continue
         __import__(lib)  # before the clock starts: an exercise is not charged for Keras' import
     if "keras" in setup["preload"]:
@@ -257,8 +230,8 @@ def main(commands_fd, replies_fd):
             if not callable(function):
                 reply(op="missing")
                 continue
-            value = function(*[_decode(a) for a in command["args"]])
-            reply(op="value", value=_encode(value))
+            value = function(*[decode(a) for a in command["args"]])
+            reply(op="value", value=encode(value))
         except BaseException as err:  # noqa: BLE001  (the student's code may raise anything)
             try:
                 reply(op="error", kind=type(err).__name__, message=str(err)[:500])

@@ -53,12 +53,12 @@ class Checked:
         for r in self.results:
             hint = html.escape(report.plain(r.hints[0] if r.hints else ""))
             rows.append(f"<tr><td>{html.escape(r.module)}</td><td>{html.escape(r.question)}</td>"
-                        f"<td>{report._num(r.score)}/{report._num(r.max_score)}</td>"
-                        f"<td>{report._mark(r)}</td><td style='text-align:left'>{hint}</td></tr>")
+                        f"<td>{report.fmt_points(r.score)}/{report.fmt_points(r.max_score)}</td>"
+                        f"<td>{report.result_mark(r)}</td><td style='text-align:left'>{hint}</td></tr>")
         said = "".join(f"<p>{html.escape(report.plain(n))}</p>" for n in self.notes)
         return (f"{said}<table class='cnnzoo-score'><tr><th>module</th><th>question</th><th>points</th>"
                 f"<th></th><th>hint</th></tr>{''.join(rows)}<tr><th colspan='2'>TOTAL</th>"
-                f"<th>{report._num(self.score)}/{report._num(self.max_score)}</th><th></th>"
+                f"<th>{report.fmt_points(self.score)}/{report.fmt_points(self.max_score)}</th><th></th>"
                 f"<th style='text-align:left'>seed {html.escape(self.seed)}</th></tr></table>")
 
     def _ipython_display_(self) -> None:  # the check showed it already, in the same cell
@@ -106,7 +106,7 @@ def _history(shell: Any) -> list[str]:
     raw = list(getattr(getattr(shell, "history_manager", None), "input_hist_raw", None) or [])[1:]
     kept = []
     for number, cell in enumerate(raw, 1):
-        text = notebooks._strip(cell, number, [])
+        text = notebooks.strip_cell(cell, number, [])
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):

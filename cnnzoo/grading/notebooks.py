@@ -1,14 +1,13 @@
 """A notebook read as a module: its code cells, with nothing of IPython's left to run.
 
-The grader never executes a notebook. It reads only its cells' types and sources, as plain
-JSON (bounded: :data:`MAX_NOTEBOOK` bytes, :data:`MAX_VALUES` values counted before parsing,
-:data:`MAX_CELLS` cells, :data:`MAX_CODE` bytes of code), keeps the code cells in order and removes what only IPython runs: a cell
-that starts with a cell magic (``%%writefile``, ``%%bash``; the Python bodies of ``%%time``
-and ``%%capture`` are kept), line magics (``%pip``), shell escapes (``!ls``, ``x = !ls``),
-help (``obj?``), statements on ``get_ipython()``, and the notebook's own check
-(``from cnnzoo.grading import check``, ``check(...)``). Each removal but the check becomes
-``pass`` (so a block stays a block) and is named in a note. The text left is graded exactly
-as a module, in the same sandboxed process.
+The grader never executes a notebook. It reads only its cells' types and sources, as plain JSON (bounded:
+:data:`MAX_NOTEBOOK` bytes, :data:`MAX_VALUES` values counted before parsing, :data:`MAX_CELLS` cells,
+:data:`MAX_CODE` bytes of code), keeps the code cells in order and removes what only IPython runs: a cell
+that starts with a cell magic (``%%writefile``, ``%%bash``; the Python bodies of ``%%time`` and
+``%%capture`` are kept), line magics (``%pip``), shell escapes (``!ls``, ``x = !ls``), help (``obj?``),
+statements on ``get_ipython()``, and the notebook's own check (``from cnnzoo.grading import check``,
+``check(...)``). Each removal but the check becomes ``pass`` (so a block stays a block) and is named in a
+note. The text left is graded exactly as a module, in the same sandboxed process.
 
 >>> cells, notes = ["%pip install numpy", "import numpy as np\\n!ls\\ndef f(n):\\n    return 2 * n",
 ...                 "%%bash\\nrm -rf /", "from cnnzoo.grading import check\\ncheck('m')"], []
@@ -39,7 +38,7 @@ from pathlib import Path
 
 from cnnzoo.grading.stubs import unanswered
 
-__all__ = ["MAX_NOTEBOOK", "MAX_CELLS", "code_cells", "cells_source", "notebook_source", "choose", "folder_modules"]
+__all__ = ["MAX_NOTEBOOK", "MAX_CELLS", "code_cells", "cells_source", "notebook_source", "choose", "folder_modules", "strip_cell"]
 
 MAX_NOTEBOOK = 16 << 20  # bytes of one .ipynb (outputs, images included)
 MAX_CELLS = 2000
@@ -128,7 +127,8 @@ def _kind(what: str) -> str:
     return f"{kind} {shown[:40]}{'...' if len(shown) > 40 else ''}"
 
 
-def _strip(cell: str, number: int, removed: list[str]) -> str:
+def strip_cell(cell: str, number: int, removed: list[str]) -> str:
+    """Cell ``number``'s code without what only IPython runs, each removal noted in ``removed``."""
     lines = re.sub(r"\A(?:[ \t]*\r?\n)+", "", cell).splitlines()
     if lines and lines[0].lstrip().startswith("%%"):
         magic = lines[0].split()[0]
@@ -189,7 +189,7 @@ def cells_source(cells: list[str], name: str, notes: list[str]) -> str:
     """The module text of a notebook's code cells (each headed ``# In[k]``); what was removed
     is named in ``notes``."""
     removed: list[str] = []
-    parts = [f"# In[{k}]\n{_strip(cell, k, removed).strip(chr(10))}".rstrip("\n") for k, cell in enumerate(cells, 1)]
+    parts = [f"# In[{k}]\n{strip_cell(cell, k, removed).strip(chr(10))}".rstrip("\n") for k, cell in enumerate(cells, 1)]
     if removed:
         notes.append(f"{name}: not run by the grader, removed: {'; '.join(removed[:8])}"
                      + (f" (+{len(removed) - 8} more)" if len(removed) > 8 else ""))

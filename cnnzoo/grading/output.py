@@ -1,8 +1,9 @@
 """What a student's process prints, drained beside the protocol and matched to each reply.
 
-The child writes :data:`MARK` to its output just before each reply, so the grader takes
-what was printed before a reply once that mark has been read, instead of sleeping on a
-guess (a student who prints the mark only cuts their own output short).
+The child writes :data:`MARK` (:mod:`cnnzoo.grading.protocol`) to its output just before
+each reply, so the grader takes what was printed before a reply once that mark has been
+read, instead of sleeping on a guess (a student who prints the mark only cuts their own
+output short).
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from cnnzoo.grading.protocol import MARK
+
 __all__ = ["MARK", "Output"]
 
 OUTPUT_CAP = 2000  # characters of output kept per call
-
-MARK = b"\x00cnnzoo-reply\x00"  # the child writes it to its output just before each reply
 
 
 class Output(threading.Thread):

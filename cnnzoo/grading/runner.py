@@ -30,7 +30,7 @@ from cnnzoo.grading.transport import pipes, portable
 __all__ = ["Reply", "StudentProcess", "GraderError", "Unconfined", "confined"]
 
 _CHILD_SOURCE = "\n".join(Path(__file__).with_name(name).read_text(encoding="utf-8")
-                          for name in ("sandbox.py", "child.py"))  # confine() first, then the protocol
+                          for name in ("sandbox.py", "protocol.py", "child.py"))  # confine(), the encoding, the loop
 
 
 def _signal_name(number: int) -> str:

@@ -1,6 +1,7 @@
 """What crosses the grading boundary: plain data, decoded strictly on the grader's side.
 
-A student's answer arrives as tagged JSON (see ``child._encode``): ``None``, bools, ints,
+A student's answer arrives as tagged JSON (:func:`cnnzoo.grading.protocol.encode`, the one
+encoding of both sides, whose limits this module reads too): ``None``, bools, ints,
 floats, strings, lists, tuples, dicts of those, NumPy arrays as dtype + shape + bytes, and
 a Keras model as its JSON config plus its weights' shapes and values (arrays, when the model
 holds at most :data:`MAX_WEIGHT_VALUES`). Nothing is unpickled, and no
@@ -23,11 +24,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from cnnzoo.grading import protocol
+from cnnzoo.grading.protocol import MAX_NESTING, MAX_WEIGHT_VALUES
+
 __all__ = ["Rejected", "KerasModel", "encode", "decode", "WireError", "MAX_WEIGHT_VALUES"]
 
-MAX_WEIGHT_VALUES = 2_000_000  # weights sent with a model (8 MB at float32): LeNet-5 holds 61,706
-
-_MAX_DEPTH = 50
 _MAX_NODES = 2_000_000  # values in one answer (arrays count as one)
 _MAX_DICT = 1_000  # entries of one dict: a bigger one can be built to make lookups quadratic
 _MAX_NDIM = 8  # dimensions of one array
@@ -63,28 +64,25 @@ class KerasModel:
 
 
 def encode(value: Any) -> dict[str, Any]:
-    """The grader's arguments for a student's function, in the same tagged form."""
-    import numpy as np
+    """The grader's arguments for a student's function, in the same tagged form
+    (:func:`cnnzoo.grading.protocol.encode`); a ``TypeError`` for anything but plain data."""
+    import numpy  # noqa: F401  (protocol.encode finds NumPy's types once it is imported)
 
-    if value is None:
-        return {"t": "none", "v": None}
-    if isinstance(value, (bool, np.bool_)):
-        return {"t": "bool", "v": bool(value)}
-    if isinstance(value, (int, np.integer)):
-        return {"t": "int", "v": int(value)}
-    if isinstance(value, (float, np.floating)):
-        return {"t": "float", "v": repr(float(value))}
-    if isinstance(value, str):
-        return {"t": "str", "v": value}
-    if isinstance(value, (list, tuple)):
-        return {"t": type(value).__name__, "v": [encode(v) for v in value]}
-    if isinstance(value, dict):
-        return {"t": "dict", "v": [[encode(k), encode(v)] for k, v in value.items()]}
-    if isinstance(value, np.ndarray):
-        data = np.ascontiguousarray(value)
-        return {"t": "array", "dtype": data.dtype.str, "shape": list(data.shape),
-                "data": base64.b64encode(data.tobytes()).decode("ascii")}
-    raise TypeError(f"cannot send a {type(value).__name__} to a student's function")
+    sent = protocol.encode(value)
+    _plain_only(sent)
+    return sent
+
+
+def _plain_only(sent: dict[str, Any]) -> None:
+    todo = [sent]
+    while todo:
+        item = todo.pop()
+        if item["t"] in ("rejected", "keras_model"):
+            raise TypeError(f"cannot send a {item.get('type', 'Keras model')} to a student's function")
+        if item["t"] in ("list", "tuple"):
+            todo += item["v"]
+        elif item["t"] == "dict":
+            todo += [part for pair in item["v"] for part in pair]
 
 
 def decode(data: Any) -> Any:
@@ -96,7 +94,7 @@ def _decode(data: Any, depth: int, budget: list[int]) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
         raise WireError(f"an answer holds at most {_MAX_NODES:,} values")
-    if depth > _MAX_DEPTH or not isinstance(data, dict) or "t" not in data:
+    if depth > MAX_NESTING or not isinstance(data, dict) or "t" not in data:
         raise WireError(f"malformed answer: {str(data)[:80]}")
     t, v = data["t"], data.get("v")
     if t == "none":

@@ -342,7 +342,7 @@ def valid_output(n, f):
 def repeated_valid(n, f):
     return np.zeros((2,) * 7, np.int8)  # 128 values, the wrong shape: judged by its shape alone
 def padded_output(n, f, p):
-    __main__._encode = lambda value, depth=0: {"t": "float", "v": 10 ** 400}
+    __main__.encode = lambda value, depth=0: {"t": "float", "v": 10 ** 400}
     return 1
 def same_padding(f):
     os.kill(os.getpid(), 40)  # a real-time signal has no name
