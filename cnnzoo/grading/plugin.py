@@ -221,6 +221,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     results, errors = config.stash.get(_RESULTS, []), config.stash.get(_ERRORS, [])
     if not results and not errors and not config.stash.get(_GRADED_FILES, []):
         return  # nothing of ours in this run
+    from cnnzoo.files import write_json
     from cnnzoo.grading import report
 
     terminalreporter.section("cnnzoo score")
@@ -237,5 +238,5 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(text)
     path = config.getoption("grade_json")
     if path and results:
-        report.write_json(path, report.gradescope(results, _seed(config)))
+        write_json(path, report.gradescope(results, _seed(config)))
         terminalreporter.write_line(f"report written to {path}")
