@@ -15,11 +15,11 @@ from typing import Any
 
 # Served on first use: ``pytest`` loads :mod:`~cnnzoo.grading.plugin` in every run, and
 # importing it must not load the grader.
-_FROM = {"Credit": "cnnzoo.grading.questions", "Question": "cnnzoo.grading.questions",
+_FROM = {"Verdict": "cnnzoo.grading.questions", "Question": "cnnzoo.grading.questions",
          "same": "cnnzoo.grading.questions", "once": "cnnzoo.grading.questions", "build_stubs": "cnnzoo.grading.stubs",
          "stub_source": "cnnzoo.grading.stubs", "check": "cnnzoo.grading.kernel"}
 
-__all__ = ["Credit", "Question", "once", "same", "build_stubs", "stub_source", "check"]
+__all__ = ["Verdict", "Question", "once", "same", "build_stubs", "stub_source", "check"]
 
 
 def __getattr__(name: str) -> Any:

@@ -12,7 +12,6 @@ import hashlib
 import importlib.util
 import random
 import time
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -20,7 +19,7 @@ from typing import Any
 
 from cnnzoo.extras import EXTRAS, message, missing
 from cnnzoo.grading.dialogue import ask
-from cnnzoo.grading.questions import Credit, Question, ReferenceFailed
+from cnnzoo.grading.questions import Question, ReferenceFailed, Verdict
 from cnnzoo.grading.runner import StudentProcess
 from cnnzoo.grading.stubs import unanswered
 
@@ -142,14 +141,11 @@ def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: 
                 if reply.output:
                     outputs.append(reply.output)
                 lost = {r.question for r in results if r.score < r.max_score - 1e-9}
-                hint, credited = _hint(q, args, reply, timed_out, lost)
-                if credited and hint:  # the reference failed: the case counts, and the student is told
-                    result.hints.append(f"{where}: {hint}")
-                    hint = None
-                if hint is None:
+                verdict = _verdict(q, args, reply, timed_out).settle(lost)
+                if verdict.kind != Verdict.RIGHT:  # a note with the points, or the hint without them
+                    result.hints.append(f"{where}: {verdict.text}")
+                if verdict.earns:
                     result.score += points
-                else:
-                    result.hints.append(f"{where}: {hint}")
             result.score = round(min(result.score, q.points), 6)
             result.sandbox = child.sandbox
             result.output = "".join(outputs)[:2000]
@@ -157,28 +153,25 @@ def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: 
     return results
 
 
-def _hint(q: Question, args: tuple, reply: Any, timed_out: set[str],
-          lost: Collection[str] = ()) -> tuple[str | None, bool]:
-    """What the student is told about one case, and whether it earns its points.
+def _verdict(q: Question, args: tuple, reply: Any, timed_out: set[str]) -> Verdict:
+    """The verdict on one case's reply.
 
     Credit is decided here, by the kind of outcome, never by any text from the child. An
-    answer that follows from an earlier question's slip (a :class:`Credit`) earns the
-    points only when that question, graded before this one, lost points (``lost``).
+    answer that follows from an earlier question's slip is charged elsewhere: the caller
+    settles it (:meth:`~cnnzoo.grading.questions.Verdict.settle`) on whether that question,
+    graded before this one, lost points.
     """
     if reply.status == "value":
         try:
-            hint = q.judge(reply.value, args)
+            return q.judge(reply.value, args)
         except ReferenceFailed as err:  # the instructor's reference failed: not the student's fault
-            return f"counted as right: the grader could not check it ({err}); tell your instructor", True
-        if isinstance(hint, Credit):  # the slip is charged once, in the earlier question
-            return (str(hint), True) if set(hint.earlier) <= lost else (hint.otherwise, False)
-        return hint, hint is None
+            return Verdict.noted(f"counted as right: the grader could not check it ({err}); tell your instructor")
     if reply.message.startswith("your code raised NotImplementedError"):
-        return "not answered yet", False
+        return Verdict.wrong("not answered yet")
     if reply.status == "timeout":
         timed_out.add(q.function)
-        return f"{reply.message}; {q.function} is not called again in this run", False
-    return reply.message or "no answer", False
+        return Verdict.wrong(f"{reply.message}; {q.function} is not called again in this run")
+    return Verdict.wrong(reply.message or "no answer")
 
 
 def grade_submission(suites: list[Suite], sources: dict[str, str | None], *, seed: int | str,

@@ -6,11 +6,13 @@ libraries it allows (``ALLOW``, NumPy always) and ``QUESTIONS``, a list of
 random inputs, the reference answer (computed in the grader, never sent to the student),
 a hint about the idea, and the common slips it recognises by name.
 
-One slip is charged once: a question that builds on an earlier one (a network's total on
-``conv_params``) lists in ``follows`` the answers an earlier question's slip would give it.
-Such an answer is a :class:`Credit`: it earns the case's points, with a note naming the
-question to fix, when that earlier question lost points in the same grading; otherwise
-it is a wrong answer like any other.
+Judging a case gives a :class:`Verdict`: right; right with a note; wrong, with a hint
+that never shows the expected value; or charged elsewhere. One slip is charged once: a
+question that builds on an earlier one (a network's total on ``conv_params``) lists in
+``follows`` the answers an earlier question's slip would give it. Such an answer is
+charged elsewhere: it earns the case's points, with a note naming the question to fix,
+when that earlier question lost points in the same grading (:meth:`Verdict.settle`);
+otherwise it is a wrong answer like any other.
 
 >>> import random
 >>> q = Question("valid_output", 2, answer=lambda n, f: n - f + 1,
@@ -19,14 +21,18 @@ it is a wrong answer like any other.
 >>> [round(w, 2) for _, w in q.plan(random.Random(0))]
 [0.4, 0.32, 0.32, 0.32, 0.32, 0.32]
 >>> q.judge(27, (32, 5))
-'you returned 27: did you forget the +1?'
->>> q.judge(28.0, (32, 5)) is None
-True
+Verdict(kind='wrong', text='you returned 27: did you forget the +1?')
+>>> q.judge(28.0, (32, 5))
+Verdict(kind='right', text='')
 >>> total = Question("total", 1, answer=lambda k: 2 * k + 1,
 ...                  follows=[(lambda k: 2 * k, "valid_output", "without the +1")])
->>> note = total.judge(8, (4,))
->>> note.earlier, str(note)
-(('valid_output',), 'counted as right: this is the answer without the +1, as your valid_output gives it; that slip is charged once, in valid_output: fix it there')
+>>> verdict = total.judge(8, (4,))
+>>> verdict.kind, verdict.earlier
+('charged elsewhere', ('valid_output',))
+>>> verdict.settle(lost={"valid_output"})
+Verdict(kind='right with a note', text='counted as right: this is the answer without the +1, as your valid_output gives it; that slip is charged once, in valid_output: fix it there')
+>>> verdict.settle(lost=set()).text
+'you returned 8: that is the answer without the +1; your valid_output gets it right: do the same here'
 """
 
 from __future__ import annotations
@@ -35,13 +41,13 @@ import functools
 import math
 import random
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from cnnzoo.grading.wire import KerasModel, Rejected
 
-__all__ = ["Question", "same", "LECTURE_SHARE", "ReferenceFailed", "Credit", "once"]
+__all__ = ["Question", "Verdict", "same", "LECTURE_SHARE", "ReferenceFailed", "once"]
 
 LECTURE_SHARE = 0.2  # the slides' own examples are worth at most this share of a question
 
@@ -106,20 +112,56 @@ class ReferenceFailed(Exception):
     """The instructor's reference raised on a case: the grader's fault, not the student's."""
 
 
-class Credit(str):
-    """A note that comes with the case's points when the ``earlier`` questions lost points in
-    the same grading (the slip is theirs, charged there); ``otherwise`` is the hint."""
+@dataclass(frozen=True)
+class Verdict:
+    """What one case earns and what the student is told about it (``text``).
 
-    earlier: tuple[str, ...]
-    otherwise: str
+    ``kind`` is one of :data:`RIGHT` (the points, nothing to say), :data:`NOTED` (the points,
+    with a note: the reference failed, or the slip was charged in an earlier question),
+    :data:`WRONG` (no points; ``text`` is the hint) or :data:`ELSEWHERE`: an answer that
+    follows from the slip of the ``earlier`` questions, decided by :meth:`settle` once it
+    is known whether they lost points (``text`` the note if they did, ``otherwise`` the hint
+    if not).
+    """
 
-    def __new__(cls, note: str, earlier: Sequence[str] = (), otherwise: str = "") -> Credit:
-        self = super().__new__(cls, note)
-        self.earlier, self.otherwise = tuple(earlier), otherwise
-        return self
+    RIGHT = "right"
+    NOTED = "right with a note"
+    WRONG = "wrong"
+    ELSEWHERE = "charged elsewhere"
 
-    def __repr__(self) -> str:
-        return f"Credit({str(self)!r})"
+    kind: str
+    text: str = ""
+    earlier: tuple[str, ...] = field(default=(), repr=False)
+    otherwise: str = field(default="", repr=False)
+
+    @classmethod
+    def right(cls) -> Verdict:
+        return cls(cls.RIGHT)
+
+    @classmethod
+    def noted(cls, note: str) -> Verdict:
+        return cls(cls.NOTED, note)
+
+    @classmethod
+    def wrong(cls, hint: str) -> Verdict:
+        return cls(cls.WRONG, hint)
+
+    @classmethod
+    def elsewhere(cls, note: str, earlier: Sequence[str], otherwise: str) -> Verdict:
+        return cls(cls.ELSEWHERE, note, tuple(earlier), otherwise)
+
+    @property
+    def earns(self) -> bool:
+        """Whether the case's points are earned (a settled verdict)."""
+        return self.kind in (self.RIGHT, self.NOTED)
+
+    def settle(self, lost: Collection[str]) -> Verdict:
+        """A verdict charged elsewhere becomes right with its note when every question in
+        ``earlier`` lost points in this grading (``lost``), else wrong with its hint; any
+        other verdict is already settled."""
+        if self.kind != self.ELSEWHERE:
+            return self
+        return Verdict.noted(self.text) if set(self.earlier) <= set(lost) else Verdict.wrong(self.otherwise)
 
 
 def _shown(value: Any) -> str:
@@ -145,7 +187,7 @@ class Question:
     the comparison and returns a hint for a wrong answer or ``None``. With ``key``, the
     function returns a dict and this question grades its ``key`` entry. ``follows`` holds
     (function giving the answer an earlier question's slip leads to, that question's name
-    or names, what the slip leaves out): such an answer is a :class:`Credit`. ``timeout``:
+    or names, what the slip leaves out): such an answer is charged elsewhere (:class:`Verdict`). ``timeout``:
     the seconds this question's calls may take when the grading's per-call limit is shorter
     (training a network); ``dialogue(student, args)``, when given, talks with the student's
     functions through ``student.call(name, *args)`` and returns the answer to judge (see
@@ -187,20 +229,21 @@ class Question:
         return [(c, share / len(lecture)) for c in lecture] + [
             (c, (self.points - share) / len(fresh)) for c in fresh]
 
-    def judge(self, got: Any, args: tuple) -> str | None:
-        """``None`` for a right answer, a :class:`Credit` for one that follows from an earlier
-        question's slip, else a hint that never shows the expected value."""
+    def judge(self, got: Any, args: tuple) -> Verdict:
+        """Right, charged elsewhere (an answer that follows from an earlier question's slip),
+        or wrong with a hint that never shows the expected value."""
         if self.key is not None:
             if type(got) is not dict or self.key not in got:
-                return f"return a dict with the key {self.key!r}"
+                return Verdict.wrong(f"return a dict with the key {self.key!r}")
             got = got[self.key]
         if isinstance(got, Rejected):
-            return f"you returned a {got.type}; return {self.expects}"
+            return Verdict.wrong(f"you returned a {got.type}; return {self.expects}")
         if self.grade is not None:
             try:
-                return self.grade(got, args)
+                hint = self.grade(got, args)
             except Exception as err:  # noqa: BLE001  (whatever the answer holds, it is a wrong answer)
-                return f"your answer could not be checked ({type(err).__name__}); return {self.expects}"
+                return Verdict.wrong(f"your answer could not be checked ({type(err).__name__}); return {self.expects}")
+            return Verdict.right() if hint is None else Verdict.wrong(hint)
         if self.answer is None:
             raise ValueError(f"question {self.name} has neither answer nor grade")
         try:
@@ -212,22 +255,23 @@ class Question:
         except Exception:  # noqa: BLE001  (an answer too large or too odd to compare is not right)
             right = False
         if right:
-            return None
+            return Verdict.right()
         for variant, earlier, what in self.follows:
             try:
                 if self.compare(got, variant(*args)):
                     names = (earlier,) if isinstance(earlier, str) else tuple(earlier)
                     said, one = " and ".join(names), len(names) == 1
-                    return Credit(f"counted as right: this is the answer {what}, as your {said} "
-                                  f"give{'s' * one} it; that slip is charged once, in {said}: fix it there", names,
-                                  f"you returned {_shown(got)}: that is the answer {what}; "
-                                  f"your {said} get{'s' * one} it right: do the same here")
+                    return Verdict.elsewhere(
+                        f"counted as right: this is the answer {what}, as your {said} give{'s' * one} it; "
+                        f"that slip is charged once, in {said}: fix it there", names,
+                        f"you returned {_shown(got)}: that is the answer {what}; "
+                        f"your {said} get{'s' * one} it right: do the same here")
             except Exception:  # noqa: BLE001  (a variant may not apply to every case)
                 continue
         for slip, message in self.slips:
             try:
                 if self.compare(got, slip(*args)):
-                    return f"you returned {_shown(got)}: {message}"
+                    return Verdict.wrong(f"you returned {_shown(got)}: {message}")
             except Exception:  # noqa: BLE001  (a slip may not apply to every case)
                 continue
-        return f"you returned {_shown(got)}: {self.hint}" if self.hint else f"you returned {_shown(got)}"
+        return Verdict.wrong(f"you returned {_shown(got)}: {self.hint}" if self.hint else f"you returned {_shown(got)}")
