@@ -12,14 +12,15 @@ import hashlib
 import importlib.util
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from cnnzoo.extras import EXTRAS, message, missing
+from cnnzoo.grading.answers import ReferenceFailed, Verdict
 from cnnzoo.grading.dialogue import ask
-from cnnzoo.grading.questions import Question, ReferenceFailed, Verdict
+from cnnzoo.grading.questions import Question
 from cnnzoo.grading.runner import StudentProcess
 from cnnzoo.grading.stubs import unanswered
 
@@ -75,7 +76,7 @@ def load_suite(path: str | Path, hidden_dir: str | Path | None = None) -> Suite:
     questions = list(module.QUESTIONS)
     if hidden_dir is not None and (Path(hidden_dir) / path.name).is_file():
         extra = _import(Path(hidden_dir) / path.name)
-        questions += [Question(**{**q.__dict__, "hidden": True}) for q in extra.QUESTIONS]
+        questions += [replace(q, shown=replace(q.shown, hidden=True)) for q in extra.QUESTIONS]
     return Suite(module.MODULE, tuple(questions), tuple(getattr(module, "ALLOW", ("numpy",))), str(path),
                  tuple(dict(getattr(module, "SLIDES", {})).items()))
 
@@ -96,7 +97,7 @@ def case_seed(seed: int | str, module: str, question: str) -> int:
 
 
 def _zero(suite: Suite, questions: list[Question], reason: str) -> list[QuestionResult]:
-    return [QuestionResult(suite.module, q.name, 0.0, q.points, [reason], hidden=q.hidden) for q in questions]
+    return [QuestionResult(suite.module, q.name, 0.0, q.points, [reason], hidden=q.shown.hidden) for q in questions]
 
 
 def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: float = 5.0,
@@ -123,14 +124,14 @@ def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: 
     with StudentProcess(suite.module, source, allow=suite.allow, blocked=blocked, timeout=timeout,
                         siblings=siblings, deadline=deadline, require_confinement=require_confinement) as child:
         for q in questions:
-            result = QuestionResult(suite.module, q.name, 0.0, q.points, hidden=q.hidden)
+            result = QuestionResult(suite.module, q.name, 0.0, q.points, hidden=q.shown.hidden)
             if q.function in stubbed:  # it raises NotImplementedError first: no process, no cases drawn
                 result.hints.append("not answered yet")
                 results.append(result)
                 continue
             outputs = []
             for number, (args, points) in enumerate(q.plan(random.Random(case_seed(seed, suite.module, q.name))), 1):
-                where = f"case {number} ({q.show_args(args)})"
+                where = f"case {number} ({q.shown.case(args)})"
                 if q.function in timed_out:
                     result.hints.append(f"{where}: not run: {q.function} timed out on an earlier case")
                     continue

@@ -163,7 +163,7 @@ class GradedFile(pytest.File):
                 _error(config, f"grading {self.suite.module} ({self.path.name})", traceback.format_exc())
                 reason = f"not graded: the grader failed ({type(err).__name__}: {err}); see 'cnnzoo grader errors'"
                 self._results = [engine.QuestionResult(self.suite.module, q.name, 0.0, q.points, [reason],
-                                                       hidden=q.hidden) for q in self.suite.questions]
+                                                       hidden=q.shown.hidden) for q in self.suite.questions]
             config.stash[_RESULTS].extend(self._results)
         return self._results
 

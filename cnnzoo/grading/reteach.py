@@ -33,9 +33,9 @@ def describe(suites: list[Any]) -> dict[str, Any]:
     for suite in suites:
         slides = dict(getattr(suite, "slides", ()))
         for q in suite.questions:
-            slips = [str(message) for _, message in q.slips]
-            slips += [f"that is the answer {what};" for _, _, what in q.follows]
-            out.append({"module": suite.module, "question": q.name, "points": q.points, "hidden": q.hidden,
+            slips = [str(message) for _, message in q.answer.slips]
+            slips += [f"that is the answer {what};" for _, _, what in q.answer.follows]
+            out.append({"module": suite.module, "question": q.name, "points": q.points, "hidden": q.shown.hidden,
                         "slide": slides.get(q.name) or slides.get(q.function) or slides.get("") or "",
                         "slips": slips})
     return {"questions": out}
