@@ -8,7 +8,7 @@ same way the students' helper does, so the references cannot hold an answer.
 import numpy as np
 
 from cnnzoo import ops
-from cnnzoo.grading import Question
+from cnnzoo.grading import Answer, Cases, Question, Shown
 
 MODULE = "backward"
 SLIDES = {  # the lecture slide each question belongs to ("": the module's)
@@ -210,11 +210,20 @@ def _grade_relu(got, args):
 
 
 QUESTIONS = [
-    Question("conv_backward", 4, draw=_conv_case, grade=_grade_conv, expects="a tuple (dx, dw, db) of NumPy arrays",
-             show_args=_show, cases=5),
-    Question("max_pool_backward", 2, draw=_pool_case, grade=_grade_pool("max"), expects="a NumPy array",
-             show_args=_show, cases=5),
-    Question("avg_pool_backward", 2, draw=_pool_case, grade=_grade_pool("avg"), expects="a NumPy array",
-             show_args=_show, cases=5),
-    Question("relu_backward", 0.5, draw=_relu_case, grade=_grade_relu, expects="a NumPy array", show_args=_show),
+    Question("conv_backward", 4,
+             Answer(grade=_grade_conv, expects="a tuple (dx, dw, db) of NumPy arrays"),
+             Cases(_conv_case, count=5),
+             shown=Shown(args=_show)),
+    Question("max_pool_backward", 2,
+             Answer(grade=_grade_pool("max"), expects="a NumPy array"),
+             Cases(_pool_case, count=5),
+             shown=Shown(args=_show)),
+    Question("avg_pool_backward", 2,
+             Answer(grade=_grade_pool("avg"), expects="a NumPy array"),
+             Cases(_pool_case, count=5),
+             shown=Shown(args=_show)),
+    Question("relu_backward", 0.5,
+             Answer(grade=_grade_relu, expects="a NumPy array"),
+             Cases(_relu_case),
+             shown=Shown(args=_show)),
 ]

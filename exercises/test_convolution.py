@@ -4,7 +4,7 @@ import numpy as np
 
 from cnnzoo import arithmetic as ar
 from cnnzoo import ops
-from cnnzoo.grading import Question
+from cnnzoo.grading import Answer, Cases, Question
 
 MODULE = "convolution"
 SLIDES = {  # the lecture slide each question belongs to ("": the module's)
@@ -73,32 +73,39 @@ FRAME = [[6, 17, 4], [6, 17, 13], [6, 4, 4]]  # one frame, as shown
 FLIPPED = "you flipped the filter: the lecture's 'convolution' is cross-correlation, used as it is"
 
 QUESTIONS = [
-    Question("cross_correlate", 3, answer=conv, draw=_image_and_filter, lecture=[(X, K)], expects=GRID,
-             hint="multiply each window by the filter element by element and add it all up",
-             slips=[(_flipped, FLIPPED)]),
-    Question("pad", 1, answer=lambda x, p: ops.pad2d(np.asarray(x), p).tolist(), expects=GRID,
-             draw=lambda r: (_image_and_filter(r)[0], r.randint(1, 3)), lecture=[(X, 1)],
-             hint="p rows of zeros above and below, p columns left and right",
-             slips=[(lambda x, p: ops.pad2d(np.asarray(x), ((p, 0), (p, 0))).tolist(), "pad every side, not only two")]),
-    Question("conv2d", 3, answer=conv, draw=_padded_strided, lecture=[(X, K, 1, 2)], expects=GRID,
-             hint="pad first, then move the window s pixels at a time (the slides' padded frames hold slips: "
-                  "see slide_errata)",
-             slips=[(_flipped, FLIPPED),
-                    (lambda x, k, p, s: conv(x, k, p, 1), "the window moves s pixels at a time, not 1"),
-                    (lambda x, k, p, s: conv(x, k, 0, s), "pad the input before sliding the window")]),
-    Question("slide_errata", 1, answer=_errata, draw=_shown_with_slips, expects="a list of (row, col, right value)",
-             lecture=[(X, K, 1, 2, SLIDE), (X, K, 1, 2, FRAME)],
-             hint="compute every entry (pad, then stride) and list, row by row, where the grid shown differs",
-             slips=[(lambda x, k, p, s, shown: [(i, j, shown[i][j]) for i, j, _ in _errata(x, k, p, s, shown)],
-                     "give the right value of each wrong entry, not the value shown"),
-                    (lambda x, k, p, s, shown: [(j, i, v) for i, j, v in _errata(x, k, p, s, shown)],
-                     "(row, col, value): the row first")],
-             follows=[(lambda x, k, p, s, shown: _errata(x, np.asarray(k)[::-1, ::-1].tolist(), p, s, shown), "conv2d",
-                       "with the filter flipped")]),
-    Question("frames_stride", 1, answer=_smallest_stride, draw=_frames, lecture=[(5, 3, 1, 3)],
-             hint="the frames follow the strided formula floor((n + 2p - f) / s) + 1: which s gives their output?",
-             slips=[(lambda n, f, p, out: 1, "at stride 1 the output would be n + 2p - f + 1, larger than the frames "
-                     "show: the frames move the filter more than one pixel at a time"),
-                    (lambda n, f, p, out: n + 2 * p - f + 1, "that is the stride-1 output size; the question asks for "
-                     "the stride")]),
+    Question("cross_correlate", 3,
+             Answer(conv, expects=GRID,
+                    hint="multiply each window by the filter element by element and add it all up",
+                    slips=[(_flipped, FLIPPED)]),
+             Cases(_image_and_filter, lecture=[(X, K)])),
+    Question("pad", 1,
+             Answer(lambda x, p: ops.pad2d(np.asarray(x), p).tolist(), expects=GRID,
+                    hint="p rows of zeros above and below, p columns left and right",
+                    slips=[(lambda x, p: ops.pad2d(np.asarray(x), ((p, 0), (p, 0))).tolist(), "pad every side, not only two")]),
+             Cases(lambda r: (_image_and_filter(r)[0], r.randint(1, 3)), lecture=[(X, 1)])),
+    Question("conv2d", 3,
+             Answer(conv, expects=GRID,
+                    hint="pad first, then move the window s pixels at a time (the slides' padded frames hold slips: "
+                         "see slide_errata)", slips=[(_flipped, FLIPPED),
+                                                     (lambda x, k, p, s: conv(x, k, p, 1), "the window moves s pixels at a time, not 1"),
+                                                     (lambda x, k, p, s: conv(x, k, 0, s), "pad the input before sliding the window")]),
+             Cases(_padded_strided, lecture=[(X, K, 1, 2)])),
+    Question("slide_errata", 1,
+             Answer(_errata, expects="a list of (row, col, right value)",
+                    hint="compute every entry (pad, then stride) and list, row by row, where the grid shown differs",
+                    slips=[(lambda x, k, p, s, shown: [(i, j, shown[i][j]) for i, j, _ in _errata(x, k, p, s, shown)],
+                            "give the right value of each wrong entry, not the value shown"),
+                           (lambda x, k, p, s, shown: [(j, i, v) for i, j, v in _errata(x, k, p, s, shown)],
+                            "(row, col, value): the row first")],
+                    follows=[(lambda x, k, p, s, shown: _errata(x, np.asarray(k)[::-1, ::-1].tolist(), p, s, shown), "conv2d",
+                              "with the filter flipped")]),
+             Cases(_shown_with_slips, lecture=[(X, K, 1, 2, SLIDE), (X, K, 1, 2, FRAME)])),
+    Question("frames_stride", 1,
+             Answer(_smallest_stride,
+                    hint="the frames follow the strided formula floor((n + 2p - f) / s) + 1: which s gives their output?",
+                    slips=[(lambda n, f, p, out: 1, "at stride 1 the output would be n + 2p - f + 1, larger than the frames "
+                            "show: the frames move the filter more than one pixel at a time"),
+                           (lambda n, f, p, out: n + 2 * p - f + 1, "that is the stride-1 output size; the question asks for "
+                            "the stride")]),
+             Cases(_frames, lecture=[(5, 3, 1, 3)])),
 ]

@@ -4,7 +4,7 @@ The model crosses from the student's process as its JSON config and weight shape
 counted by cnnzoo.summarize here, without being built.
 """
 
-from cnnzoo.grading import Question
+from cnnzoo.grading import Answer, Cases, Question
 from cnnzoo.grading.hints import model_hint
 from cnnzoo.grading.wire import KerasModel
 
@@ -28,6 +28,7 @@ def _case(r):
 
 
 QUESTIONS = [
-    Question("build_lenet5", 6, grade=_grade, draw=_case, lecture=[((32, 32, 1), 10)], cases=2,
-             expects="a keras.Model"),
+    Question("build_lenet5", 6,
+             Answer(grade=_grade, expects="a keras.Model"),
+             Cases(_case, lecture=[((32, 32, 1), 10)], count=2)),
 ]

@@ -5,7 +5,7 @@ import math
 
 import cnnzoo
 from cnnzoo import arithmetic as ar
-from cnnzoo.grading import Question
+from cnnzoo.grading import Answer, Cases, Question, Shown
 from cnnzoo.specs import VGG_CFGS
 
 MODULE = "layer_cost"
@@ -63,8 +63,6 @@ BIAS_MAC = "the bias is an addition, not a multiply-accumulate: leave it out"
 
 
 def _total_questions(function, summarize, draw, lecture, show_args=None):
-    show = {"show_args": show_args} if show_args else {}
-
     def macs_with(*kinds):
         return lambda *a: summarize(*a).macs + sum(_bias_adds(summarize(*a), k) for k in kinds)
 
@@ -72,52 +70,60 @@ def _total_questions(function, summarize, draw, lecture, show_args=None):
         return lambda *a: summarize(*a).activation_bytes - sum(_held(summarize(*a), k) for k in kinds)
 
     return [
-        Question(function, 1.5, answer=lambda *a: summarize(*a).macs, draw=draw, lecture=[lecture], cases=3,
-                 key="macs", label=f"{function}[macs]", **show,
-                 hint="add every convolution's and dense layer's MACs; pooling and flatten cost none here",
-                 slips=[(lambda *a: 2 * summarize(*a).macs, "MACs, not FLOPs: one per multiply-accumulate")],
-                 follows=[(macs_with("Conv2D"), "conv_macs", "with a MAC per bias"),
-                          (macs_with("Dense"), "dense_macs", "with a MAC per bias"),
-                          (macs_with("Conv2D", "Dense"), ("conv_macs", "dense_macs"), "with a MAC per bias")]),
-        Question(function, 1.5, answer=lambda *a: summarize(*a).activation_bytes, draw=draw, lecture=[lecture],
-                 cases=3, key="activation_bytes", label=f"{function}[activation_bytes]", **show,
-                 hint="float32 bytes of the input and of every layer's output, for one image",
-                 slips=[(bytes_less("InputLayer"), "the input is held in memory too: count it"),
-                        (bytes_less("Flatten"), "flatten's output counts as its own copy"),
-                        (bytes_less("InputLayer", "Flatten"), "count the input, and flatten's output as its own copy"),
-                        (bytes_less("MaxPooling2D"), "the pooling layers' outputs are held too"),
-                        (lambda *a: summarize(*a).activation_bytes * 8, "bytes, not bits: a float32 is 4 bytes")],
-                 follows=[(lambda *a: summarize(*a).activation_bytes // 4, "conv_activation_bytes",
-                           "in values, not bytes")]),
+        Question(function, 1.5,
+                 Answer(lambda *a: summarize(*a).macs, key="macs",
+                        hint="add every convolution's and dense layer's MACs; pooling and flatten cost none here",
+                        slips=[(lambda *a: 2 * summarize(*a).macs, "MACs, not FLOPs: one per multiply-accumulate")],
+                        follows=[(macs_with("Conv2D"), "conv_macs", "with a MAC per bias"),
+                                 (macs_with("Dense"), "dense_macs", "with a MAC per bias"),
+                                 (macs_with("Conv2D", "Dense"), ("conv_macs", "dense_macs"), "with a MAC per bias")]),
+                 Cases(draw, lecture=[lecture], count=3),
+                 shown=Shown(label=f"{function}[macs]", args=show_args)),
+        Question(function, 1.5,
+                 Answer(lambda *a: summarize(*a).activation_bytes, key="activation_bytes",
+                        hint="float32 bytes of the input and of every layer's output, for one image",
+                        slips=[(bytes_less("InputLayer"), "the input is held in memory too: count it"),
+                               (bytes_less("Flatten"), "flatten's output counts as its own copy"),
+                               (bytes_less("InputLayer", "Flatten"), "count the input, and flatten's output as its own copy"),
+                               (bytes_less("MaxPooling2D"), "the pooling layers' outputs are held too"),
+                               (lambda *a: summarize(*a).activation_bytes * 8, "bytes, not bits: a float32 is 4 bytes")],
+                        follows=[(lambda *a: summarize(*a).activation_bytes // 4, "conv_activation_bytes",
+                                  "in values, not bytes")]),
+                 Cases(draw, lecture=[lecture], count=3),
+                 shown=Shown(label=f"{function}[activation_bytes]", args=show_args)),
     ]
 
 
 QUESTIONS = [
-    Question("conv_macs", 2, answer=_macs, draw=_conv_case, lecture=[CONV1],
-             hint="one MAC per filter weight, for every output value (each position of each filter)",
-             slips=[(lambda n, f, c, k, p, s: _positions(n, f, p, s) * (f * f * c + 1) * k, BIAS_MAC),
-                    (lambda n, f, c, k, p, s: _positions(n, f, p, s) * f * f * k,
-                     "each output value sums over every input channel"),
-                    (lambda n, f, c, k, p, s: n * n * f * f * c * k,
-                     "count the output positions (where the filter fits, with padding and stride), not the input pixels")]),
-    Question("conv_flops", 1, answer=lambda *a: 2 * _macs(*a), draw=_conv_case, lecture=[CONV1],
-             hint="a MAC is a multiply and an add",
-             slips=[(_macs, "a multiply-accumulate is two floating-point operations")],
-             follows=[(lambda n, f, c, k, p, s: 2 * _positions(n, f, p, s) * (f * f * c + 1) * k, "conv_macs",
-                       "with a MAC per bias"),
-                      (lambda n, f, c, k, p, s: 2 * _positions(n, f, p, s) * f * f * k, "conv_macs",
-                       "without the input channels"),
-                      (lambda n, f, c, k, p, s: 2 * n * n * f * f * c * k, "conv_macs", "over the input pixels")]),
-    Question("dense_macs", 0.5, answer=lambda a, b: a * b, lecture=[(400, 120)],
-             draw=lambda r: (r.randint(1, 30_000), r.randint(1, 5000)), hint="one MAC per weight",
-             slips=[(lambda a, b: a * b + b, BIAS_MAC)]),
-    Question("conv_activation_bytes", 1, lecture=[(32, 5, 6, 0, 1, 4)],
-             answer=lambda n, f, k, p, s, b: _positions(n, f, p, s) * k * b,
-             draw=_bytes_case,
-             hint="output height x width x filters, times the bytes of a value",
-             slips=[(lambda n, f, k, p, s, b: _positions(n, f, p, s) * k, "bytes, not values: multiply by dtype_bytes"),
-                    (lambda n, f, k, p, s, b: _positions(n, f, p, s) * k * b * 8, "bytes, not bits"),
-                    (lambda n, f, k, p, s, b: n * n * k * b, "the output's size, not the input's")]),
+    Question("conv_macs", 2,
+             Answer(_macs,
+                    hint="one MAC per filter weight, for every output value (each position of each filter)",
+                    slips=[(lambda n, f, c, k, p, s: _positions(n, f, p, s) * (f * f * c + 1) * k, BIAS_MAC),
+                           (lambda n, f, c, k, p, s: _positions(n, f, p, s) * f * f * k,
+                            "each output value sums over every input channel"),
+                           (lambda n, f, c, k, p, s: n * n * f * f * c * k,
+                            "count the output positions (where the filter fits, with padding and stride), not the input pixels")]),
+             Cases(_conv_case, lecture=[CONV1])),
+    Question("conv_flops", 1,
+             Answer(lambda *a: 2 * _macs(*a), hint="a MAC is a multiply and an add",
+                    slips=[(_macs, "a multiply-accumulate is two floating-point operations")],
+                    follows=[(lambda n, f, c, k, p, s: 2 * _positions(n, f, p, s) * (f * f * c + 1) * k, "conv_macs",
+                              "with a MAC per bias"),
+                             (lambda n, f, c, k, p, s: 2 * _positions(n, f, p, s) * f * f * k, "conv_macs",
+                              "without the input channels"),
+                             (lambda n, f, c, k, p, s: 2 * n * n * f * f * c * k, "conv_macs", "over the input pixels")]),
+             Cases(_conv_case, lecture=[CONV1])),
+    Question("dense_macs", 0.5,
+             Answer(lambda a, b: a * b, hint="one MAC per weight",
+                    slips=[(lambda a, b: a * b + b, BIAS_MAC)]),
+             Cases(lambda r: (r.randint(1, 30_000), r.randint(1, 5000)), lecture=[(400, 120)])),
+    Question("conv_activation_bytes", 1,
+             Answer(lambda n, f, k, p, s, b: _positions(n, f, p, s) * k * b,
+                    hint="output height x width x filters, times the bytes of a value",
+                    slips=[(lambda n, f, k, p, s, b: _positions(n, f, p, s) * k, "bytes, not values: multiply by dtype_bytes"),
+                           (lambda n, f, k, p, s, b: _positions(n, f, p, s) * k * b * 8, "bytes, not bits"),
+                           (lambda n, f, k, p, s, b: n * n * k * b, "the output's size, not the input's")]),
+             Cases(_bytes_case, lecture=[(32, 5, 6, 0, 1, 4)])),
     *_total_questions("lenet5_cost", _lenet, lambda r: (r.randint(28, 80), r.randint(1, 4), r.randint(2, 100)), LENET),
     *_total_questions("vgg_cost", _vgg,
                       lambda r: (VGG_CFGS[r.choice(sorted(VGG_CFGS))], 32 * r.randint(1, 7), r.randint(1, 4),

@@ -2,7 +2,7 @@
 
 import cnnzoo
 from cnnzoo import arithmetic as ar
-from cnnzoo.grading import Question
+from cnnzoo.grading import Answer, Cases, Question, Shown
 from cnnzoo.specs import VGG_CFGS
 
 MODULE = "parameters"
@@ -56,8 +56,10 @@ def _per_layer(per_layer, total):
 
 
 def _lenet_question(key, points, answer, hint, expects="a number", follows=()):
-    return Question("lenet5_answers", points, answer=answer, draw=_lenet_case, lecture=[LECTURE], key=key,
-                    label=f"lenet5_answers[{key}]", hint=hint, expects=expects, cases=3, follows=follows)
+    return Question("lenet5_answers", points,
+                    Answer(answer, key=key, hint=hint, expects=expects, follows=follows),
+                    Cases(_lenet_case, lecture=[LECTURE], count=3),
+                    shown=Shown(label=f"lenet5_answers[{key}]"))
 
 
 def _vgg_case(r):
@@ -77,16 +79,18 @@ def _alexnet_summary(size, groups, classes):
 BIAS = "did you count the bias?"
 
 QUESTIONS = [
-    Question("conv_params", 2, answer=lambda f, c, k: ar.conv_params(f, c, k),
-             draw=lambda r: (r.randint(1, 11), r.randint(1, 512), r.randint(1, 512)), lecture=[(5, 6, 16)],
-             hint="each filter spans every input channel, and has its own bias",
-             slips=[(lambda f, c, k: f * f * c * k, "one bias per filter: did you count it?"),
-                    (lambda f, c, k: (f * f + 1) * k, "each filter spans every input channel"),
-                    (lambda f, c, k: f * f * c * k + 1, "one bias per filter, not one per layer")]),
-    Question("dense_params", 1, answer=lambda a, b: ar.dense_params(a, b),
-             draw=lambda r: (r.randint(1, 10_000), r.randint(1, 1000)), lecture=[(400, 120)],
-             hint="every input connects to every output, and every output has a bias",
-             slips=[(lambda a, b: a * b, BIAS), (lambda a, b: a * b + a, "one bias per output unit, not per input")]),
+    Question("conv_params", 2,
+             Answer(lambda f, c, k: ar.conv_params(f, c, k),
+                    hint="each filter spans every input channel, and has its own bias",
+                    slips=[(lambda f, c, k: f * f * c * k, "one bias per filter: did you count it?"),
+                           (lambda f, c, k: (f * f + 1) * k, "each filter spans every input channel"),
+                           (lambda f, c, k: f * f * c * k + 1, "one bias per filter, not one per layer")]),
+             Cases(lambda r: (r.randint(1, 11), r.randint(1, 512), r.randint(1, 512)), lecture=[(5, 6, 16)])),
+    Question("dense_params", 1,
+             Answer(lambda a, b: ar.dense_params(a, b),
+                    hint="every input connects to every output, and every output has a bias",
+                    slips=[(lambda a, b: a * b, BIAS), (lambda a, b: a * b + a, "one bias per output unit, not per input")]),
+             Cases(lambda r: (r.randint(1, 10_000), r.randint(1, 1000)), lecture=[(400, 120)])),
     _lenet_question("q1_input", 0.25, lambda s, c, k: (s, s, c), "height, width and channels of the input",
                     expects="a tuple (h, w, c)"),
     _lenet_question("q2_filter", 0.25, lambda s, c, k: 5, "conv1's filter side"),
@@ -103,12 +107,14 @@ QUESTIONS = [
                     expects="a dict of ints per layer", follows=_charged_once(_lenet, _per_layer)),
     _lenet_question("total", 1, lambda s, c, k: _lenet(s, c, k).total, "add up every layer",
                     follows=_charged_once(_lenet, _total)),
-    Question("vgg_params", 4, answer=lambda *a: _vgg_summary(*a).total, draw=_vgg_case, follows=_charged_once(_vgg_summary, _total),
-             lecture=[(VGG_CFGS[16], 224, 3, 1000)], cases=4,
-             hint="same padding keeps the size, each M halves it; the first dense layer sees h*w*512 values",
-             show_args=lambda a: f"VGG-{len([x for x in a[0] if x != 'M']) + 3}, {a[1]}x{a[1]}x{a[2]}, {a[3]} classes"),
-    Question("alexnet_params", 3, answer=lambda *a: _alexnet_summary(*a).total, follows=_charged_once(_alexnet_summary, _total),
-             lecture=[(227, 1, 1000)], cases=4,
-             draw=lambda r: (r.randint(195, 300), r.choice([1, 2]), r.randint(2, 1000)),
-             hint="follow the size: conv1 (stride 4, no padding) then three 3/2 pools; with groups each filter sees c/groups channels"),
+    Question("vgg_params", 4,
+             Answer(lambda *a: _vgg_summary(*a).total, follows=_charged_once(_vgg_summary, _total),
+                    hint="same padding keeps the size, each M halves it; the first dense layer sees h*w*512 values"),
+             Cases(_vgg_case, lecture=[(VGG_CFGS[16], 224, 3, 1000)], count=4),
+             shown=Shown(args=lambda a: f"VGG-{len([x for x in a[0] if x != 'M']) + 3}, {a[1]}x{a[1]}x{a[2]}, {a[3]} classes")),
+    Question("alexnet_params", 3,
+             Answer(lambda *a: _alexnet_summary(*a).total, follows=_charged_once(_alexnet_summary, _total),
+                    hint="follow the size: conv1 (stride 4, no padding) then three 3/2 pools; with groups each filter sees c/groups channels"),
+             Cases(lambda r: (r.randint(195, 300), r.choice([1, 2]), r.randint(2, 1000)),
+                   lecture=[(227, 1, 1000)], count=4)),
 ]

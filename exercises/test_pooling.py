@@ -6,7 +6,7 @@ import numpy as np
 
 from cnnzoo import arithmetic as ar
 from cnnzoo import ops
-from cnnzoo.grading import Question
+from cnnzoo.grading import Answer, Cases, Question
 
 MODULE = "pooling"
 SLIDES = {  # the lecture slide each question belongs to ("": the module's)
@@ -54,24 +54,30 @@ def _fraction(got, args):
 
 
 QUESTIONS = [
-    Question("max_pool", 2, answer=lambda x, f, s: ops.max_pool2d(np.asarray(x), f, strides=s).tolist(), draw=_case,
-             lecture=[(X, 3, 1)], expects=GRID, hint="the largest value of each window; windows start s pixels apart",
-             slips=[(lambda x, f, s: ops.max_pool2d(np.asarray(x), f, strides=1).tolist(), "windows start s pixels apart, not 1")]),
-    Question("avg_pool", 2, answer=_avg, draw=_case, lecture=[(X, 3, 1)], expects=GRID,
-             hint="the mean of each window: its sum over its f*f values",
-             slips=[(lambda x, f, s: np.round(_avg(x, f, s), 1).tolist(),
-                     "keep the exact mean: the slide rounds to one decimal for display only"),
-                    (lambda x, f, s: np.round(_avg(x, f, s), 2).tolist(),
-                     "keep the exact mean: rounding, as the slide does for display, changes the value"),
-                    (lambda x, f, s: ops.avg_pool2d(np.asarray(x, float), f, strides=s).__mul__(f * f).tolist(),
-                     "that is the window's sum: divide by the number of values")]),
-    Question("pool_output", 1, answer=lambda n, f, s: ar.pool_output_size(n, f, s=s),
-             draw=lambda r: (r.randint(4, 100), r.randint(2, 4), r.randint(1, 4)), lecture=[(55, 3, 2)],
-             hint="pooling windows move like a convolution's filter, without padding",
-             slips=[(lambda n, f, s: n // s, "overlapping or uneven windows do not simply divide n by s")]),
-    Question("pool_params", 0.5, answer=lambda f, c: 0, draw=lambda r: (r.randint(2, 5), r.randint(1, 512)),
-             hint="what would a pooling layer learn?"),
-    Question("exact_average", 1, grade=_fraction, answer=lambda *a: (sum(_window(*a)), a[1] * a[1]), draw=_entry,
-             lecture=[(X, 3, 1, 0, 0)],
-             expects="a tuple (numerator, denominator)"),
+    Question("max_pool", 2,
+             Answer(lambda x, f, s: ops.max_pool2d(np.asarray(x), f, strides=s).tolist(), expects=GRID,
+                    hint="the largest value of each window; windows start s pixels apart",
+                    slips=[(lambda x, f, s: ops.max_pool2d(np.asarray(x), f, strides=1).tolist(), "windows start s pixels apart, not 1")]),
+             Cases(_case, lecture=[(X, 3, 1)])),
+    Question("avg_pool", 2,
+             Answer(_avg, expects=GRID, hint="the mean of each window: its sum over its f*f values",
+                    slips=[(lambda x, f, s: np.round(_avg(x, f, s), 1).tolist(),
+                            "keep the exact mean: the slide rounds to one decimal for display only"),
+                           (lambda x, f, s: np.round(_avg(x, f, s), 2).tolist(),
+                            "keep the exact mean: rounding, as the slide does for display, changes the value"),
+                           (lambda x, f, s: ops.avg_pool2d(np.asarray(x, float), f, strides=s).__mul__(f * f).tolist(),
+                            "that is the window's sum: divide by the number of values")]),
+             Cases(_case, lecture=[(X, 3, 1)])),
+    Question("pool_output", 1,
+             Answer(lambda n, f, s: ar.pool_output_size(n, f, s=s),
+                    hint="pooling windows move like a convolution's filter, without padding",
+                    slips=[(lambda n, f, s: n // s, "overlapping or uneven windows do not simply divide n by s")]),
+             Cases(lambda r: (r.randint(4, 100), r.randint(2, 4), r.randint(1, 4)), lecture=[(55, 3, 2)])),
+    Question("pool_params", 0.5,
+             Answer(lambda f, c: 0, hint="what would a pooling layer learn?"),
+             Cases(lambda r: (r.randint(2, 5), r.randint(1, 512)))),
+    Question("exact_average", 1,
+             Answer(lambda *a: (sum(_window(*a)), a[1] * a[1]), grade=_fraction,
+                    expects="a tuple (numerator, denominator)"),
+             Cases(_entry, lecture=[(X, 3, 1, 0, 0)])),
 ]

@@ -14,7 +14,7 @@ kept-back digits it gets right.
 
 import numpy as np
 
-from cnnzoo.grading import Question, once
+from cnnzoo.grading import Answer, Call, Cases, Question, Shown, once
 from cnnzoo.grading.hints import model_hint
 from cnnzoo.grading.wire import KerasModel
 
@@ -93,8 +93,14 @@ def _shown(args):
 
 
 QUESTIONS = [
-    Question("train_lenet5", 2, grade=_architecture, draw=_training, cases=1, expects="a keras.Model",
-             label="train_lenet5 (LeNet-5's layers)", timeout=SECONDS, show_args=_shown),
-    Question("train_lenet5", 4, grade=_held_out, draw=_training, cases=1, expects="a keras.Model",
-             label="train_lenet5 (kept-back accuracy)", timeout=SECONDS, show_args=_shown),
+    Question("train_lenet5", 2,
+             Answer(grade=_architecture, expects="a keras.Model"),
+             Cases(_training, count=1),
+             shown=Shown(label="train_lenet5 (LeNet-5's layers)", args=_shown),
+             call=Call(timeout=SECONDS)),
+    Question("train_lenet5", 4,
+             Answer(grade=_held_out, expects="a keras.Model"),
+             Cases(_training, count=1),
+             shown=Shown(label="train_lenet5 (kept-back accuracy)", args=_shown),
+             call=Call(timeout=SECONDS)),
 ]

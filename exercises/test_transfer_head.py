@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnzoo.grading import Question, once
+from cnnzoo.grading import Answer, Call, Cases, Question, Shown, once
 from cnnzoo.grading.wire import KerasModel
 
 MODULE = "transfer_head"
@@ -156,13 +156,21 @@ def _n(r):
 
 
 QUESTIONS = [
-    Question("extract_features", 2, answer=_reference, draw=_extract_case, cases=2, compare=_close,
-             expects="an array (N, 400)", timeout=60,
-             hint="set the backbone's weights, then run it once over the images scaled as x[..., None] / 255.0",
-             slips=[(_unscaled, "scale the pixels to [0, 1] (x / 255.0), as the backbone was trained")],
-             show_args=lambda a: f"the backbone's weights, {len(a[1])} images"),
-    Question("head_step", 2, grade=_grade_passes, draw=_n, cases=1, dialogue=_converse, timeout=SECONDS,
-             label="head_step (backbone passes)", expects="indices, then a keras.Model", show_args=_shown),
-    Question("head_step", 3, grade=_grade_accuracy, draw=_n, cases=1, dialogue=_converse, timeout=SECONDS,
-             label="head_step (kept-back accuracy)", expects="indices, then a keras.Model", show_args=_shown),
+    Question("extract_features", 2,
+             Answer(_reference, compare=_close, expects="an array (N, 400)",
+                    hint="set the backbone's weights, then run it once over the images scaled as x[..., None] / 255.0",
+                    slips=[(_unscaled, "scale the pixels to [0, 1] (x / 255.0), as the backbone was trained")]),
+             Cases(_extract_case, count=2),
+             shown=Shown(args=lambda a: f"the backbone's weights, {len(a[1])} images"),
+             call=Call(timeout=60)),
+    Question("head_step", 2,
+             Answer(grade=_grade_passes, expects="indices, then a keras.Model"),
+             Cases(_n, count=1),
+             shown=Shown(label="head_step (backbone passes)", args=_shown),
+             call=Call(dialogue=_converse, timeout=SECONDS)),
+    Question("head_step", 3,
+             Answer(grade=_grade_accuracy, expects="indices, then a keras.Model"),
+             Cases(_n, count=1),
+             shown=Shown(label="head_step (kept-back accuracy)", args=_shown),
+             call=Call(dialogue=_converse, timeout=SECONDS)),
 ]

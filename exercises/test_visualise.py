@@ -12,7 +12,7 @@ import struct
 
 import numpy as np
 
-from cnnzoo.grading import Question, once
+from cnnzoo.grading import Answer, Call, Cases, Question, Shown, once
 
 MODULE = "visualise"
 ALLOW = ("numpy", "keras", "matplotlib")
@@ -120,14 +120,22 @@ def _grade_plot(got, args):
 
 
 QUESTIONS = [
-    Question("pca", 3, answer=_sklearn_pca, draw=_random_data, cases=4, compare=_signs_free,
-             expects="an array (N, k)", hint="centre the columns, then project on the first k right singular vectors",
-             slips=[(_uncentred, "subtract each column's mean before the SVD"),
-                    (_unscaled, "U alone is scaled to length 1: multiply by the singular values (or project on Vt)")],
-             show_args=lambda a: f"x of shape {a[0].shape}, k={a[1]}"),
-    Question("hidden_pca", 2, answer=_hidden_reference, draw=_hidden_case, cases=2, compare=_signs_free, timeout=60,
-             expects="an array (N, 2)", hint="fc2's output (a keras.Model from the inputs to fc2), then pca(..., 2)",
-             show_args=lambda a: f"LeNet-5's weights, {len(a[1])} images"),
-    Question("plot_embedding", 1, grade=_grade_plot, draw=_plot_case, cases=1, dialogue=_plot_dialogue, timeout=60,
-             expects="the plotted positions", show_args=lambda a: f"{len(a[0])} points"),
+    Question("pca", 3,
+             Answer(_sklearn_pca, compare=_signs_free, expects="an array (N, k)",
+                    hint="centre the columns, then project on the first k right singular vectors",
+                    slips=[(_uncentred, "subtract each column's mean before the SVD"),
+                           (_unscaled, "U alone is scaled to length 1: multiply by the singular values (or project on Vt)")]),
+             Cases(_random_data, count=4),
+             shown=Shown(args=lambda a: f"x of shape {a[0].shape}, k={a[1]}")),
+    Question("hidden_pca", 2,
+             Answer(_hidden_reference, compare=_signs_free, expects="an array (N, 2)",
+                    hint="fc2's output (a keras.Model from the inputs to fc2), then pca(..., 2)"),
+             Cases(_hidden_case, count=2),
+             shown=Shown(args=lambda a: f"LeNet-5's weights, {len(a[1])} images"),
+             call=Call(timeout=60)),
+    Question("plot_embedding", 1,
+             Answer(grade=_grade_plot, expects="the plotted positions"),
+             Cases(_plot_case, count=1),
+             shown=Shown(args=lambda a: f"{len(a[0])} points"),
+             call=Call(dialogue=_plot_dialogue, timeout=60)),
 ]

@@ -196,10 +196,10 @@ def test_a_keras_exercise_without_keras_says_so_and_blames_no_one():
 # ------------------------------------------------------------------ the pytest plugin
 
 GRADED = """
-from cnnzoo.grading import Question
+from cnnzoo.grading import Answer, Cases, Question
 
 MODULE = "adder"
-QUESTIONS = [Question("add", 1, answer=lambda a, b: a + b, draw=lambda r: (r.randint(0, 9), r.randint(0, 9)))]
+QUESTIONS = [Question("add", 1, Answer(lambda a, b: a + b), Cases(lambda r: (r.randint(0, 9), r.randint(0, 9))))]
 """
 
 
@@ -274,8 +274,8 @@ def test_grader_errors_are_shown_with_the_table(tmp_path):
     (tmp_path / "test_adder.py").write_text(GRADED)
     (tmp_path / "adder.py").write_text("def add(a, b):\n    return a + b\n")
     (tmp_path / "test_draw.py").write_text(
-        "from cnnzoo.grading import Question\nMODULE = 'drawer'\n"
-        "QUESTIONS = [Question('f', 2, answer=lambda a: a, draw=lambda r: 1 / 0)]\n")
+        "from cnnzoo.grading import Answer, Cases, Question\nMODULE = 'drawer'\n"
+        "QUESTIONS = [Question('f', 2, Answer(lambda a: a), Cases(lambda r: 1 / 0))]\n")
     (tmp_path / "drawer.py").write_text("def f(a):\n    return a\n")
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--grade-seed", "4"]
     run = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=ENV, timeout=120)

@@ -1,6 +1,7 @@
 """Grading students' exercises safely: their code in its own process, ours in this one.
 
-- :mod:`~cnnzoo.grading.questions`: :class:`Question`, the comparison, the hints.
+- :mod:`~cnnzoo.grading.questions`: :class:`Question` and its parts (cases, display, calls).
+- :mod:`~cnnzoo.grading.answers`: :class:`Answer`, the comparison, the hints, the :class:`Verdict`.
 - :mod:`~cnnzoo.grading.runner`: the child process that holds a student's module.
 - :mod:`~cnnzoo.grading.wire`: the plain data that crosses between them.
 - :mod:`~cnnzoo.grading.engine`: grade a module or a submission on fresh cases.
@@ -15,11 +16,13 @@ from typing import Any
 
 # Served on first use: ``pytest`` loads :mod:`~cnnzoo.grading.plugin` in every run, and
 # importing it must not load the grader.
-_FROM = {"Credit": "cnnzoo.grading.questions", "Question": "cnnzoo.grading.questions",
-         "same": "cnnzoo.grading.questions", "once": "cnnzoo.grading.questions", "build_stubs": "cnnzoo.grading.stubs",
-         "stub_source": "cnnzoo.grading.stubs", "check": "cnnzoo.grading.kernel"}
+_FROM = {"Question": "cnnzoo.grading.questions", "Cases": "cnnzoo.grading.questions",
+         "Shown": "cnnzoo.grading.questions", "Call": "cnnzoo.grading.questions", "once": "cnnzoo.grading.questions",
+         "Answer": "cnnzoo.grading.answers", "Verdict": "cnnzoo.grading.answers", "same": "cnnzoo.grading.answers",
+         "build_stubs": "cnnzoo.grading.stubs", "stub_source": "cnnzoo.grading.stubs", "check": "cnnzoo.grading.kernel"}
 
-__all__ = ["Credit", "Question", "once", "same", "build_stubs", "stub_source", "check"]
+__all__ = ["Question", "Answer", "Cases", "Shown", "Call", "Verdict", "once", "same", "build_stubs", "stub_source",
+           "check"]
 
 
 def __getattr__(name: str) -> Any:

@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnnzoo.files import SHARED, write_atomic, write_json
 from cnnzoo.grading import engine, gradebook, integrity, lms, report, reteach
 from cnnzoo.grading.release import release
 from cnnzoo.grading.runner import GraderError
@@ -43,8 +44,6 @@ def student_seed(secret: str, student: str, sources: dict[str, str] | None = Non
     digest = hashlib.sha256(json.dumps(sorted((sources or {}).items())).encode()).hexdigest()
     return hashlib.sha256(f"{secret}:{student}:{digest}".encode()).hexdigest()[:16]
 
-
-# --------------------------------------------------------------------------- grading
 
 @dataclass
 class _Run:
@@ -94,9 +93,9 @@ def _grade_one(entry: lms.Entry, run: _Run) -> gradebook.Row:
                                       deadline=deadline, blocked=run.blocked, require_confinement=run.confined)
     run.manifest.verify()  # before anything of this student's is written
     folder = run.out / "students" / entry.student
-    report.write_json(folder / "cases.json", reteach.cases(results), report.SHARED)
-    report.write_json(folder / "results.json", report.gradescope(results, seed, problem), report.SHARED)
-    report.write_atomic(folder / "feedback.txt", report.feedback(results, seed, problem), report.SHARED)
+    write_json(folder / "cases.json", reteach.cases(results), SHARED)
+    write_json(folder / "results.json", report.gradescope(results, seed, problem), SHARED)
+    write_atomic(folder / "feedback.txt", report.feedback(results, seed, problem), SHARED)
     totals = engine.summary(results)
     return gradebook.Row(entry.student, totals["score"], totals["max_score"],
                 {m: v[0] for m, v in totals["modules"].items()}, problem, entry.key if entry.lms else "", entry.late)
@@ -129,68 +128,18 @@ def grade_class(submissions: str | Path, out: str | Path, *, questions: str | Pa
     grader's files change, and :class:`GraderError` after writing ``grades.csv`` when some
     students could not be graded for the grader's own reasons (they have no row; run again)."""
     submissions, out = Path(submissions), Path(out)
-    if not submissions.is_dir():
-        raise ValueError(f"submissions must be a folder of student folders or .zip files; got {submissions}")
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1; got {workers}")
-    part = None if shard is None else gradebook.parse_shard(shard)
-    secret = seed or os.environ.get("CNNZOO_COURSE_SECRET")
-    if part is not None and not secret:
-        raise ValueError(f"--shard {shard} needs the course secret (--seed or $CNNZOO_COURSE_SECRET): "
-                         "every shard must draw the cases one run would")
+    part, secret = _check(submissions, workers, shard, seed)
     people = None if roster is None else gradebook.read_roster(roster)
-    suites = engine.load_suites(questions, hidden)
-    modules = [s.module for s in suites]
-    note = integrity.require_confinement(allow_unconfined)
-    integrity.preload(keras=any("keras" in s.allow for s in suites))
-    manifest = integrity.Manifest([_PACKAGE, questions, *([hidden] if hidden else [])])
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "students").mkdir(mode=0o750, exist_ok=True)  # their names: the instructor's group only
-    secret = secret or _stored_secret(out)
-    answers = Path(questions).resolve().parent / "solutions"  # a course folder's answer key, beside its tests
-    blocked = (str(Path(questions).resolve()), str(out.resolve()), str(submissions.resolve()),
-               *([str(Path(hidden).resolve())] if hidden else []), *([str(answers)] if answers.is_dir() else []))
-    report.write_json(out / "course.json", reteach.describe(suites), report.SHARED)
+    run = _prepare(submissions, out, questions, hidden, secret, timeout, submission_timeout, allow_unconfined)
     found = [e for e in lms.entries([p.name for p in submissions.iterdir() if not p.name.startswith(".")],
                                     submissions) if gradebook.in_shard(e.student, part)]
-    rows: dict[str, gradebook.Row] = {}
-    todo = []
-    skipped = 0
-    for entry in found:
-        link = next((p.name for p, _ in entry.paths if p.is_symlink()), None)
-        if link is not None:  # a link is not a submission: it may point at anything, the answers included
-            rows[entry.student] = gradebook.Row(entry.student, 0.0, sum(q.points for s in suites for q in s.questions),
-                                                dict.fromkeys(modules, 0.0), f"not graded: {link} is a link, not a submission")
-            continue
-        done = out / "students" / entry.student / "results.json"
-        previous = None if force or not done.exists() else gradebook.row_from_report(
-            entry.student, done, modules, entry.key if entry.lms else "", entry.late)
-        if previous is not None:
-            rows[entry.student], skipped = previous, skipped + 1
-        else:
-            todo.append(entry)
-    from tqdm.auto import tqdm
-
-    run = _Run(suites, secret, out, timeout, submission_timeout, blocked, manifest, note)
-    failed: dict[str, str] = {}
-    with ThreadPoolExecutor(max_workers=workers) as pool, \
-            tqdm(total=len(todo), desc="grading", unit=" students", disable=not progress or not todo) as bar:
-        futures = {pool.submit(_grade_retrying, entry, run): entry.student for entry in todo}
-        for future in as_completed(futures):
-            try:
-                row = future.result()
-                rows[row.student] = row
-            except integrity.GraderTampered:
-                for other in futures:
-                    other.cancel()
-                raise
-            except Exception as err:  # noqa: BLE001  (the grader's failure: no row, said at the end)
-                failed[futures[future]] = f"{type(err).__name__}: {err}"[:300]
-            bar.update(1)
+    rows, todo, skipped = _sort(found, run, force)
+    failed = _grade_all(todo, run, rows, workers, progress)
+    modules = [s.module for s in run.suites]
     header = ["student", "score", "max_score", *modules, "lms_id", "late", "problem"]
     table = {s: r.cells(modules) for s, r in rows.items()}
     path = out / "grades.csv"
-    report.write_atomic(path, gradebook.grades_csv(header, table), report.SHARED)
+    write_atomic(path, gradebook.grades_csv(header, table), SHARED)
     if progress:
         print(f"{len(todo) - len(failed)} graded, {skipped} skipped (graded before; --force grades them again)"
               + (f", {len(failed)} failed" if failed else "") + f": {path}")
@@ -206,13 +155,89 @@ def grade_class(submissions: str | Path, out: str | Path, *, questions: str | Pa
     return path
 
 
+def _check(submissions: Path, workers: int, shard: str | None, seed: str | None) -> tuple[tuple[int, int] | None, str | None]:
+    """The arguments checked before anything is read: the shard's slice and the course secret."""
+    if not submissions.is_dir():
+        raise ValueError(f"submissions must be a folder of student folders or .zip files; got {submissions}")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1; got {workers}")
+    part = None if shard is None else gradebook.parse_shard(shard)
+    secret = seed or os.environ.get("CNNZOO_COURSE_SECRET")
+    if part is not None and not secret:
+        raise ValueError(f"--shard {shard} needs the course secret (--seed or $CNNZOO_COURSE_SECRET): "
+                         "every shard must draw the cases one run would")
+    return part, secret
+
+
+def _prepare(submissions: Path, out: Path, questions: str | Path, hidden: str | Path | None, secret: str | None,
+             timeout: float, submission_timeout: float | None, allow_unconfined: bool) -> _Run:
+    """What the run shares (suites, confinement, manifest, secret, folders no student reads)."""
+    suites = engine.load_suites(questions, hidden)
+    note = integrity.require_confinement(allow_unconfined)
+    integrity.preload(keras=any("keras" in s.allow for s in suites))
+    manifest = integrity.Manifest([_PACKAGE, questions, *([hidden] if hidden else [])])
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "students").mkdir(mode=0o750, exist_ok=True)  # their names: the instructor's group only
+    secret = secret or _stored_secret(out)
+    answers = Path(questions).resolve().parent / "solutions"  # a course folder's answer key, beside its tests
+    blocked = (str(Path(questions).resolve()), str(out.resolve()), str(submissions.resolve()),
+               *([str(Path(hidden).resolve())] if hidden else []), *([str(answers)] if answers.is_dir() else []))
+    write_json(out / "course.json", reteach.describe(suites), SHARED)
+    return _Run(suites, secret, out, timeout, submission_timeout, blocked, manifest, note)
+
+
+def _sort(found: list[lms.Entry], run: _Run, force: bool) -> tuple[dict[str, gradebook.Row], list[lms.Entry], int]:
+    """The rows known without grading (links; graded before, unless ``force``), their count and the rest."""
+    modules = [s.module for s in run.suites]
+    rows: dict[str, gradebook.Row] = {}
+    todo = []
+    skipped = 0
+    for entry in found:
+        link = next((p.name for p, _ in entry.paths if p.is_symlink()), None)
+        if link is not None:  # a link is not a submission: it may point at anything, the answers included
+            rows[entry.student] = gradebook.Row(entry.student, 0.0, sum(q.points for s in run.suites for q in s.questions),
+                                                dict.fromkeys(modules, 0.0), f"not graded: {link} is a link, not a submission")
+            continue
+        done = run.out / "students" / entry.student / "results.json"
+        previous = None if force or not done.exists() else gradebook.row_from_report(
+            entry.student, done, modules, entry.key if entry.lms else "", entry.late)
+        if previous is not None:
+            rows[entry.student], skipped = previous, skipped + 1
+        else:
+            todo.append(entry)
+    return rows, todo, skipped
+
+
+def _grade_all(todo: list[lms.Entry], run: _Run, rows: dict[str, gradebook.Row], workers: int,
+               progress: bool) -> dict[str, str]:
+    """Grade ``todo`` in ``workers`` threads into ``rows``; return whom the grader failed on, and why."""
+    from tqdm.auto import tqdm
+
+    failed: dict[str, str] = {}
+    with ThreadPoolExecutor(max_workers=workers) as pool, \
+            tqdm(total=len(todo), desc="grading", unit=" students", disable=not progress or not todo) as bar:
+        futures = {pool.submit(_grade_retrying, entry, run): entry.student for entry in todo}
+        for future in as_completed(futures):
+            try:
+                row = future.result()
+                rows[row.student] = row
+            except integrity.GraderTampered:
+                for other in futures:
+                    other.cancel()
+                raise
+            except Exception as err:  # noqa: BLE001  (the grader's failure: no row, said at the end)
+                failed[futures[future]] = f"{type(err).__name__}: {err}"[:300]
+            bar.update(1)
+    return failed
+
+
 def _stored_secret(out: Path) -> str:
     """A course secret kept with the grades, so a resumed run draws the same cases."""
     path = out / ".secret"
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     value = secrets.token_hex(16)
-    report.write_atomic(path, value + "\n")
+    write_atomic(path, value + "\n")
     return value
 
 
@@ -251,5 +276,5 @@ def autograde(submission: str | Path, results: str | Path, *, questions: str | P
     data = report.gradescope(graded, run_seed)
     data["output"] = "\n".join([*notes, data["output"]])
     data["execution_time"] = max(1, round(time.monotonic() - start))
-    report.write_json(results, data)
+    write_json(results, data)
     return data

@@ -1,10 +1,10 @@
 """How the engine asks a case: one call, or a dialogue; each distinct call asked once.
 
 Most questions call the student's function once per case. A question with a
-``dialogue`` talks instead: the grader's ``dialogue(student, args)`` calls the student's
+``Call(dialogue=...)`` talks instead: the grader's ``dialogue(student, args)`` calls the student's
 functions as often as it needs through :class:`Student` (a transfer-learning exercise
 serves the backbone's features on request and counts them) and returns the answer to
-judge. A question's ``timeout`` is the time its calls may take, a dialogue's in all,
+judge. A question's ``Call(timeout=...)`` is the time its calls may take, a dialogue's in all,
 when the grading's per-call limit is shorter (training a network takes longer than a
 formula). Two questions that grade the same function on the same arguments (one on the
 architecture of a trained model, one on its accuracy) share one call: :func:`ask` keeps
@@ -80,7 +80,7 @@ def _digest(q: Any, args: tuple) -> str | None:
         text = json.dumps([wire.encode(a) for a in args], sort_keys=True)
     except (TypeError, ValueError):
         return None
-    key = f"{q.function}|{getattr(q.dialogue, '__qualname__', '')}|{id(q.dialogue)}|{text}"
+    key = f"{q.function}|{getattr(q.call.dialogue, '__qualname__', '')}|{id(q.call.dialogue)}|{text}"
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -90,13 +90,13 @@ def ask(child: StudentProcess, q: Any, args: tuple, timeout: float, asked: dict[
     key = _digest(q, args)
     if key is not None and key in asked:
         return replace(asked[key], output="")
-    limit = max(timeout, q.timeout or 0.0)
-    if q.dialogue is None:
+    limit = max(timeout, q.call.timeout or 0.0)
+    if q.call.dialogue is None:
         reply = child.call(q.function, *args, timeout=limit)
     else:
         student = Student(child, limit)
         try:
-            reply = Reply("value", q.dialogue(student, args))
+            reply = Reply("value", q.call.dialogue(student, args))
         except Ended as end:
             reply = end.reply
         except Exception as err:  # noqa: BLE001  (answers the dialogue could not use are wrong answers)

@@ -12,15 +12,15 @@ import hashlib
 import importlib.util
 import random
 import time
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from cnnzoo.extras import EXTRAS, message, missing
+from cnnzoo.grading.answers import ReferenceFailed, Verdict
 from cnnzoo.grading.dialogue import ask
-from cnnzoo.grading.questions import Credit, Question, ReferenceFailed
+from cnnzoo.grading.questions import Question
 from cnnzoo.grading.runner import StudentProcess
 from cnnzoo.grading.stubs import unanswered
 
@@ -76,7 +76,7 @@ def load_suite(path: str | Path, hidden_dir: str | Path | None = None) -> Suite:
     questions = list(module.QUESTIONS)
     if hidden_dir is not None and (Path(hidden_dir) / path.name).is_file():
         extra = _import(Path(hidden_dir) / path.name)
-        questions += [Question(**{**q.__dict__, "hidden": True}) for q in extra.QUESTIONS]
+        questions += [replace(q, shown=replace(q.shown, hidden=True)) for q in extra.QUESTIONS]
     return Suite(module.MODULE, tuple(questions), tuple(getattr(module, "ALLOW", ("numpy",))), str(path),
                  tuple(dict(getattr(module, "SLIDES", {})).items()))
 
@@ -97,7 +97,7 @@ def case_seed(seed: int | str, module: str, question: str) -> int:
 
 
 def _zero(suite: Suite, questions: list[Question], reason: str) -> list[QuestionResult]:
-    return [QuestionResult(suite.module, q.name, 0.0, q.points, [reason], hidden=q.hidden) for q in questions]
+    return [QuestionResult(suite.module, q.name, 0.0, q.points, [reason], hidden=q.shown.hidden) for q in questions]
 
 
 def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: float = 5.0,
@@ -124,14 +124,14 @@ def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: 
     with StudentProcess(suite.module, source, allow=suite.allow, blocked=blocked, timeout=timeout,
                         siblings=siblings, deadline=deadline, require_confinement=require_confinement) as child:
         for q in questions:
-            result = QuestionResult(suite.module, q.name, 0.0, q.points, hidden=q.hidden)
+            result = QuestionResult(suite.module, q.name, 0.0, q.points, hidden=q.shown.hidden)
             if q.function in stubbed:  # it raises NotImplementedError first: no process, no cases drawn
                 result.hints.append("not answered yet")
                 results.append(result)
                 continue
             outputs = []
             for number, (args, points) in enumerate(q.plan(random.Random(case_seed(seed, suite.module, q.name))), 1):
-                where = f"case {number} ({q.show_args(args)})"
+                where = f"case {number} ({q.shown.case(args)})"
                 if q.function in timed_out:
                     result.hints.append(f"{where}: not run: {q.function} timed out on an earlier case")
                     continue
@@ -142,14 +142,11 @@ def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: 
                 if reply.output:
                     outputs.append(reply.output)
                 lost = {r.question for r in results if r.score < r.max_score - 1e-9}
-                hint, credited = _hint(q, args, reply, timed_out, lost)
-                if credited and hint:  # the reference failed: the case counts, and the student is told
-                    result.hints.append(f"{where}: {hint}")
-                    hint = None
-                if hint is None:
+                verdict = _verdict(q, args, reply, timed_out).settle(lost)
+                if verdict.kind != Verdict.RIGHT:  # a note with the points, or the hint without them
+                    result.hints.append(f"{where}: {verdict.text}")
+                if verdict.earns:
                     result.score += points
-                else:
-                    result.hints.append(f"{where}: {hint}")
             result.score = round(min(result.score, q.points), 6)
             result.sandbox = child.sandbox
             result.output = "".join(outputs)[:2000]
@@ -157,28 +154,25 @@ def grade_module(suite: Suite, source: str | None, *, seed: int | str, timeout: 
     return results
 
 
-def _hint(q: Question, args: tuple, reply: Any, timed_out: set[str],
-          lost: Collection[str] = ()) -> tuple[str | None, bool]:
-    """What the student is told about one case, and whether it earns its points.
+def _verdict(q: Question, args: tuple, reply: Any, timed_out: set[str]) -> Verdict:
+    """The verdict on one case's reply.
 
     Credit is decided here, by the kind of outcome, never by any text from the child. An
-    answer that follows from an earlier question's slip (a :class:`Credit`) earns the
-    points only when that question, graded before this one, lost points (``lost``).
+    answer that follows from an earlier question's slip is charged elsewhere: the caller
+    settles it (:meth:`~cnnzoo.grading.questions.Verdict.settle`) on whether that question,
+    graded before this one, lost points.
     """
     if reply.status == "value":
         try:
-            hint = q.judge(reply.value, args)
+            return q.judge(reply.value, args)
         except ReferenceFailed as err:  # the instructor's reference failed: not the student's fault
-            return f"counted as right: the grader could not check it ({err}); tell your instructor", True
-        if isinstance(hint, Credit):  # the slip is charged once, in the earlier question
-            return (str(hint), True) if set(hint.earlier) <= lost else (hint.otherwise, False)
-        return hint, hint is None
+            return Verdict.noted(f"counted as right: the grader could not check it ({err}); tell your instructor")
     if reply.message.startswith("your code raised NotImplementedError"):
-        return "not answered yet", False
+        return Verdict.wrong("not answered yet")
     if reply.status == "timeout":
         timed_out.add(q.function)
-        return f"{reply.message}; {q.function} is not called again in this run", False
-    return reply.message or "no answer", False
+        return Verdict.wrong(f"{reply.message}; {q.function} is not called again in this run")
+    return Verdict.wrong(reply.message or "no answer")
 
 
 def grade_submission(suites: list[Suite], sources: dict[str, str | None], *, seed: int | str,

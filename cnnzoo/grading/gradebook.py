@@ -28,7 +28,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from cnnzoo.grading import report
+from cnnzoo.files import SHARED, write_atomic
 
 __all__ = ["Row", "row_from_report", "parse_shard", "in_shard", "grades_csv", "read_grades", "read_roster", "lms_csv", "write_lms", "merge"]
 
@@ -173,7 +173,7 @@ def write_lms(out: str | Path, name: str, header: list[str], table: dict[str, li
     """``out/grades-<name>.csv``, the file that LMS imports (:func:`lms_csv`), and who is not in it."""
     text, unplaced = lms_csv(name, header, table, roster, assignment)
     path = Path(out) / f"grades-{name}.csv"
-    report.write_atomic(path, text, report.SHARED)
+    write_atomic(path, text, SHARED)
     return path, unplaced
 
 
@@ -199,8 +199,8 @@ def merge(shards: list[str | Path], out: str | Path) -> tuple[list[str], dict[st
                 shutil.copytree(source, out / "students" / student, dirs_exist_ok=True)
         for extra in ("course.json",):
             if (shard / extra).is_file() and not (out / extra).exists():
-                report.write_atomic(out / extra, (shard / extra).read_text(encoding="utf-8"), report.SHARED)
+                write_atomic(out / extra, (shard / extra).read_text(encoding="utf-8"), SHARED)
     if header is None:
         raise ValueError("merge needs at least one shard folder")
-    report.write_atomic(out / "grades.csv", grades_csv(header, rows), report.SHARED)
+    write_atomic(out / "grades.csv", grades_csv(header, rows), SHARED)
     return header, rows

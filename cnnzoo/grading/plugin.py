@@ -163,7 +163,7 @@ class GradedFile(pytest.File):
                 _error(config, f"grading {self.suite.module} ({self.path.name})", traceback.format_exc())
                 reason = f"not graded: the grader failed ({type(err).__name__}: {err}); see 'cnnzoo grader errors'"
                 self._results = [engine.QuestionResult(self.suite.module, q.name, 0.0, q.points, [reason],
-                                                       hidden=q.hidden) for q in self.suite.questions]
+                                                       hidden=q.shown.hidden) for q in self.suite.questions]
             config.stash[_RESULTS].extend(self._results)
         return self._results
 
@@ -221,6 +221,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     results, errors = config.stash.get(_RESULTS, []), config.stash.get(_ERRORS, [])
     if not results and not errors and not config.stash.get(_GRADED_FILES, []):
         return  # nothing of ours in this run
+    from cnnzoo.files import write_json
     from cnnzoo.grading import report
 
     terminalreporter.section("cnnzoo score")
@@ -237,5 +238,5 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(text)
     path = config.getoption("grade_json")
     if path and results:
-        report.write_json(path, report.gradescope(results, _seed(config)))
+        write_json(path, report.gradescope(results, _seed(config)))
         terminalreporter.write_line(f"report written to {path}")

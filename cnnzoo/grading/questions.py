@@ -1,88 +1,41 @@
-"""Graded questions: cases drawn at grading time, answers computed here, hints that teach.
+"""Graded questions: which function, for how many points, on which cases, judged how.
 
 An instructor's test module (``exercises/test_<module>.py``) declares ``MODULE``, the
 libraries it allows (``ALLOW``, NumPy always) and ``QUESTIONS``, a list of
-:class:`Question`. Each question names a student function, its points, how to draw
-random inputs, the reference answer (computed in the grader, never sent to the student),
-a hint about the idea, and the common slips it recognises by name.
-
-One slip is charged once: a question that builds on an earlier one (a network's total on
-``conv_params``) lists in ``follows`` the answers an earlier question's slip would give it.
-Such an answer is a :class:`Credit`: it earns the case's points, with a note naming the
-question to fix, when that earlier question lost points in the same grading; otherwise
-it is a wrong answer like any other.
+:class:`Question`. Each question names a student function and its points, then, each in
+its own part: the :class:`~cnnzoo.grading.answers.Answer` it accepts (the reference, a
+hint about the idea, the common slips it recognises by name), the :class:`Cases` it is
+asked on (random inputs drawn at grading time, the slides' own examples), how it is
+:class:`Shown` in the report, and how its function is :class:`Call`-ed (a longer time, a
+dialogue).
 
 >>> import random
->>> q = Question("valid_output", 2, answer=lambda n, f: n - f + 1,
-...              draw=lambda r: (r.randint(5, 40), r.randint(1, 5)), lecture=[(32, 5)],
-...              slips=[(lambda n, f: n - f, "did you forget the +1?")], hint="count positions")
+>>> q = Question("valid_output", 2,
+...              Answer(lambda n, f: n - f + 1, hint="count positions",
+...                     slips=[(lambda n, f: n - f, "did you forget the +1?")]),
+...              Cases(lambda r: (r.randint(5, 40), r.randint(1, 5)), lecture=[(32, 5)]))
 >>> [round(w, 2) for _, w in q.plan(random.Random(0))]
 [0.4, 0.32, 0.32, 0.32, 0.32, 0.32]
 >>> q.judge(27, (32, 5))
-'you returned 27: did you forget the +1?'
->>> q.judge(28.0, (32, 5)) is None
-True
->>> total = Question("total", 1, answer=lambda k: 2 * k + 1,
-...                  follows=[(lambda k: 2 * k, "valid_output", "without the +1")])
->>> note = total.judge(8, (4,))
->>> note.earlier, str(note)
-(('valid_output',), 'counted as right: this is the answer without the +1, as your valid_output gives it; that slip is charged once, in valid_output: fix it there')
+Verdict(kind='wrong', text='you returned 27: did you forget the +1?')
+>>> q.shown.case((32, 5))
+'32, 5'
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import random
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from cnnzoo.grading.wire import KerasModel, Rejected
+from cnnzoo.grading.answers import Answer, Verdict, show_value
 
-__all__ = ["Question", "same", "LECTURE_SHARE", "ReferenceFailed", "Credit", "once"]
+__all__ = ["Question", "Cases", "Shown", "Call", "LECTURE_SHARE", "once"]
 
 LECTURE_SHARE = 0.2  # the slides' own examples are worth at most this share of a question
-
-
-def same(got: Any, expected: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
-    """Equal as plain data: tuples match lists, 28.0 matches 28, arrays match nested lists.
-    An integer reference (a count, a size, bytes) is matched exactly; a float within
-    ``rtol``/``atol``.
-
-    >>> same([28.0, (1, 2)], (28, [1, 2])), same(True, 1), same(0.1 + 0.2, 0.3)
-    (True, False, True)
-    >>> same(138_357_544 - 4096, 138_357_544), same(28.5, 28)
-    (False, False)
-    """
-    import numpy as np
-
-    if isinstance(got, np.ndarray):  # its shape first: an answer's size is the student's to choose
-        try:
-            shape = np.shape(expected)
-        except ValueError:  # a ragged reference: no array of any size equals it
-            return False
-        if got.shape != shape:
-            return False
-        got = got.tolist()
-    if isinstance(expected, np.ndarray):
-        expected = expected.tolist()
-    if isinstance(expected, bool) or expected is None or isinstance(expected, str):
-        return type(got) is type(expected) and got == expected
-    if isinstance(expected, (int, float)):
-        if type(got) not in (int, float):
-            return False
-        if isinstance(expected, int):
-            return got == expected
-        return math.isclose(got, expected, rel_tol=rtol, abs_tol=atol)
-    if isinstance(expected, (list, tuple)):
-        return (type(got) in (list, tuple) and len(got) == len(expected)
-                and all(same(g, e, rtol, atol) for g, e in zip(got, expected)))
-    if isinstance(expected, dict):
-        return (type(got) is dict and set(got) == set(expected)
-                and all(same(got[k], expected[k], rtol, atol) for k in expected))
-    raise TypeError(f"cannot compare with a reference of type {type(expected).__name__}")
 
 
 def once(make: Callable[[], Any]) -> Callable[[], Any]:
@@ -102,132 +55,76 @@ def once(make: Callable[[], Any]) -> Callable[[], Any]:
     return shared
 
 
-class ReferenceFailed(Exception):
-    """The instructor's reference raised on a case: the grader's fault, not the student's."""
+@dataclass(frozen=True)
+class Cases:
+    """The cases a question is asked on: ``draw(rng)`` returns fresh arguments, ``count``
+    times a grading; ``lecture`` lists the slides' cases (together worth at most
+    :data:`LECTURE_SHARE` when there are fresh ones too)."""
+
+    draw: Callable[[random.Random], tuple] | None = None
+    lecture: Sequence[tuple] = ()
+    count: int = 5
+
+    def plan(self, rng: random.Random, points: float) -> list[tuple[tuple, float]]:
+        """The cases of one grading, with their points: the lecture's first, then fresh ones."""
+        fresh = [tuple(self.draw(rng)) for _ in range(self.count)] if self.draw else []
+        lecture = [tuple(c) for c in self.lecture]
+        if not fresh:
+            return [(c, points / len(lecture)) for c in lecture]
+        if not lecture:
+            return [(c, points / len(fresh)) for c in fresh]
+        share = LECTURE_SHARE * points
+        return [(c, share / len(lecture)) for c in lecture] + [
+            (c, (points - share) / len(fresh)) for c in fresh]
 
 
-class Credit(str):
-    """A note that comes with the case's points when the ``earlier`` questions lost points in
-    the same grading (the slip is theirs, charged there); ``otherwise`` is the hint."""
+@dataclass(frozen=True)
+class Shown:
+    """How a question appears in the report: ``label`` (its name, when several questions
+    grade one function), ``args(case)`` (a case's arguments as text; by default each value
+    shortened) and ``hidden`` (its name and points only, until grades are published)."""
 
-    earlier: tuple[str, ...]
-    otherwise: str
+    label: str = ""
+    args: Callable[[tuple], str] | None = None
+    hidden: bool = False
 
-    def __new__(cls, note: str, earlier: Sequence[str] = (), otherwise: str = "") -> Credit:
-        self = super().__new__(cls, note)
-        self.earlier, self.otherwise = tuple(earlier), otherwise
-        return self
-
-    def __repr__(self) -> str:
-        return f"Credit({str(self)!r})"
+    def case(self, args: tuple) -> str:
+        """A case's arguments, as the report names the case."""
+        return self.args(args) if self.args is not None else ", ".join(map(show_value, args))
 
 
-def _shown(value: Any) -> str:
-    if isinstance(value, KerasModel):
-        return "a Keras model"
-    if getattr(value, "size", 0) > 64 and hasattr(value, "shape"):  # never a student-sized repr
-        return f"an array of shape {tuple(value.shape)}"
-    try:
-        text = repr(value.tolist() if hasattr(value, "tolist") else value)
-    except (ValueError, RecursionError, MemoryError):
-        return f"a {type(value).__name__} too large to show"
-    return text if len(text) <= 80 else text[:77] + "..."
+@dataclass(frozen=True)
+class Call:
+    """How the student's function is called: ``timeout``, the seconds this question's calls
+    may take when the grading's per-call limit is shorter (training a network);
+    ``dialogue(student, args)``, when given, talks with the student's functions through
+    ``student.call(name, *args)`` and returns the answer to judge (see
+    :mod:`cnnzoo.grading.dialogue`)."""
+
+    timeout: float | None = None
+    dialogue: Callable[[Any, tuple], Any] | None = None
 
 
 @dataclass(frozen=True)
 class Question:
-    """One graded function.
-
-    ``answer(*args)`` is the reference; ``draw(rng)`` returns fresh arguments;
-    ``lecture`` lists the slides' cases (together worth at most :data:`LECTURE_SHARE`);
-    ``slips`` pairs a function that computes a typical wrong answer with the hint naming
-    it; ``expects`` says what type to return; ``grade(got, args)``, when given, replaces
-    the comparison and returns a hint for a wrong answer or ``None``. With ``key``, the
-    function returns a dict and this question grades its ``key`` entry. ``follows`` holds
-    (function giving the answer an earlier question's slip leads to, that question's name
-    or names, what the slip leaves out): such an answer is a :class:`Credit`. ``timeout``:
-    the seconds this question's calls may take when the grading's per-call limit is shorter
-    (training a network); ``dialogue(student, args)``, when given, talks with the student's
-    functions through ``student.call(name, *args)`` and returns the answer to judge (see
-    :mod:`cnnzoo.grading.dialogue`).
-    """
+    """One graded function: its ``points``, the :class:`~cnnzoo.grading.answers.Answer` it
+    accepts, the :class:`Cases` it is asked on, how it is :class:`Shown` and :class:`Call`-ed."""
 
     function: str
     points: float
-    answer: Callable[..., Any] | None = None
-    draw: Callable[[random.Random], tuple] | None = None
-    lecture: Sequence[tuple] = ()
-    hint: str = ""
-    slips: Sequence[tuple[Callable[..., Any], str]] = ()
-    follows: Sequence[tuple[Callable[..., Any], str | tuple[str, ...], str]] = ()
-    expects: str = "a number"
-    cases: int = 5
-    grade: Callable[[Any, tuple], str | None] | None = None
-    compare: Callable[[Any, Any], bool] = same
-    label: str = ""
-    key: str | None = None
-    hidden: bool = False
-    show_args: Callable[[tuple], str] = field(default=lambda args: ", ".join(map(_shown, args)))
-    timeout: float | None = None
-    dialogue: Callable[[Any, tuple], Any] | None = None
+    answer: Answer = Answer()
+    cases: Cases = Cases()
+    shown: Shown = Shown()
+    call: Call = Call()
 
     @property
     def name(self) -> str:
-        return self.label or self.function
+        return self.shown.label or self.function
 
     def plan(self, rng: random.Random) -> list[tuple[tuple, float]]:
-        """The cases of one grading, with their points: the lecture's first, then fresh ones."""
-        fresh = [tuple(self.draw(rng)) for _ in range(self.cases)] if self.draw else []
-        lecture = [tuple(c) for c in self.lecture]
-        if not fresh:
-            return [(c, self.points / len(lecture)) for c in lecture]
-        if not lecture:
-            return [(c, self.points / len(fresh)) for c in fresh]
-        share = LECTURE_SHARE * self.points
-        return [(c, share / len(lecture)) for c in lecture] + [
-            (c, (self.points - share) / len(fresh)) for c in fresh]
+        """The cases of one grading, with their points (:meth:`Cases.plan`)."""
+        return self.cases.plan(rng, self.points)
 
-    def judge(self, got: Any, args: tuple) -> str | None:
-        """``None`` for a right answer, a :class:`Credit` for one that follows from an earlier
-        question's slip, else a hint that never shows the expected value."""
-        if self.key is not None:
-            if type(got) is not dict or self.key not in got:
-                return f"return a dict with the key {self.key!r}"
-            got = got[self.key]
-        if isinstance(got, Rejected):
-            return f"you returned a {got.type}; return {self.expects}"
-        if self.grade is not None:
-            try:
-                return self.grade(got, args)
-            except Exception as err:  # noqa: BLE001  (whatever the answer holds, it is a wrong answer)
-                return f"your answer could not be checked ({type(err).__name__}); return {self.expects}"
-        if self.answer is None:
-            raise ValueError(f"question {self.name} has neither answer nor grade")
-        try:
-            expected = self.answer(*args)
-        except Exception as err:
-            raise ReferenceFailed(f"{type(err).__name__}: {err}") from err
-        try:
-            right = self.compare(got, expected)
-        except Exception:  # noqa: BLE001  (an answer too large or too odd to compare is not right)
-            right = False
-        if right:
-            return None
-        for variant, earlier, what in self.follows:
-            try:
-                if self.compare(got, variant(*args)):
-                    names = (earlier,) if isinstance(earlier, str) else tuple(earlier)
-                    said, one = " and ".join(names), len(names) == 1
-                    return Credit(f"counted as right: this is the answer {what}, as your {said} "
-                                  f"give{'s' * one} it; that slip is charged once, in {said}: fix it there", names,
-                                  f"you returned {_shown(got)}: that is the answer {what}; "
-                                  f"your {said} get{'s' * one} it right: do the same here")
-            except Exception:  # noqa: BLE001  (a variant may not apply to every case)
-                continue
-        for slip, message in self.slips:
-            try:
-                if self.compare(got, slip(*args)):
-                    return f"you returned {_shown(got)}: {message}"
-            except Exception:  # noqa: BLE001  (a slip may not apply to every case)
-                continue
-        return f"you returned {_shown(got)}: {self.hint}" if self.hint else f"you returned {_shown(got)}"
+    def judge(self, got: Any, args: tuple) -> Verdict:
+        """The verdict on ``got`` for the case ``args`` (:meth:`Answer.judge`)."""
+        return self.answer.judge(got, args, self.name)

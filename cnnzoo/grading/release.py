@@ -17,9 +17,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from cnnzoo.files import write_atomic
 from cnnzoo.grading import engine
 from cnnzoo.grading.coursefolder import find_course
-from cnnzoo.grading.report import write_atomic
 from cnnzoo.grading.stubs import build_stubs
 from cnnzoo.grading.studentnb import build_notebooks
 

@@ -14,17 +14,11 @@ TOTAL                        3/4  (seed 7)
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from typing import Any
 
 from cnnzoo.grading.engine import QuestionResult, summary
 
-__all__ = ["table", "feedback", "gradescope", "write_atomic", "result_mark", "fmt_points", "SHARED", "PRIVATE"]
-
-SHARED = 0o640  # what an instructor shares with their group (teaching assistants): grades, reports
-PRIVATE = 0o600  # the course secret
+__all__ = ["table", "feedback", "gradescope", "plain", "result_mark", "fmt_points"]
 
 
 def result_mark(r: QuestionResult) -> str:
@@ -129,23 +123,3 @@ def gradescope(results: list[QuestionResult], seed: Any = None, problem: str = "
                    "visibility": "after_published" if r.hidden else "visible"} for r in results],
     }
 
-
-def write_atomic(path: str | os.PathLike[str], text: str, mode: int = PRIVATE) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file;
-    ``mode`` its permissions (:data:`SHARED`: readable by the owner's group)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            os.fchmod(fh.fileno(), mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def write_json(path: str | os.PathLike[str], data: Any, mode: int = PRIVATE) -> None:
-    write_atomic(path, json.dumps(data, indent=2) + "\n", mode)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cnnzoo.files import SHARED, atomic_path, write_atomic
 from cnnzoo.grading import report
 
 __all__ = ["describe", "cases", "Summary", "summarize_class", "text", "write_report"]
@@ -32,9 +33,9 @@ def describe(suites: list[Any]) -> dict[str, Any]:
     for suite in suites:
         slides = dict(getattr(suite, "slides", ()))
         for q in suite.questions:
-            slips = [str(message) for _, message in q.slips]
-            slips += [f"that is the answer {what};" for _, _, what in q.follows]
-            out.append({"module": suite.module, "question": q.name, "points": q.points, "hidden": q.hidden,
+            slips = [str(message) for _, message in q.answer.slips]
+            slips += [f"that is the answer {what};" for _, _, what in q.answer.follows]
+            out.append({"module": suite.module, "question": q.name, "points": q.points, "hidden": q.shown.hidden,
                         "slide": slides.get(q.name) or slides.get(q.function) or slides.get("") or "",
                         "slips": slips})
     return {"questions": out}
@@ -132,11 +133,11 @@ def _save(fig: Any, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     fig.tight_layout()
-    tmp = path.with_name(f".tmp-{path.name}")
-    fig.savefig(tmp, dpi=96, format="png")
-    plt.close(fig)
-    tmp.chmod(report.SHARED)
-    tmp.replace(path)
+    try:
+        with atomic_path(path, mode=SHARED, fsync=False) as tmp:
+            fig.savefig(tmp, dpi=96, format="png")
+    finally:
+        plt.close(fig)
     return path
 
 
@@ -201,7 +202,7 @@ def write_report(folder: str | Path) -> tuple[Path, str]:
     summary = summarize_class(folder)
     figures = _figures(summary, folder / "report")
     page = folder / "report.html"
-    report.write_atomic(page, _html(summary, figures), report.SHARED)
+    write_atomic(page, _html(summary, figures), SHARED)
     plain = text(summary)
-    report.write_atomic(folder / "report.txt", plain, report.SHARED)
+    write_atomic(folder / "report.txt", plain, SHARED)
     return page, plain

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from cnnzoo.grading.report import write_atomic
+from cnnzoo.files import write_atomic
 from cnnzoo.grading.stubs import stub_source
 
 __all__ = ["student_notebook", "build_notebooks"]

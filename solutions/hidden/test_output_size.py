@@ -1,7 +1,7 @@
 """Hidden questions for output_size.py: graded with --grade-instructor and on Gradescope, never released."""
 
 from cnnzoo import arithmetic as ar
-from cnnzoo.grading import Question
+from cnnzoo.grading import Answer, Cases, Question, Shown
 
 MODULE = "output_size"
 
@@ -12,6 +12,9 @@ def _large(r):
 
 
 QUESTIONS = [
-    Question("strided_output", 2, answer=lambda n, f, p, s: ar.conv_output_size(n, f, p=p, s=s), draw=_large,
-             label="strided_output (large inputs)", hint="the general formula, with the floor, at any size"),
+    Question("strided_output", 2,
+             Answer(lambda n, f, p, s: ar.conv_output_size(n, f, p=p, s=s),
+                    hint="the general formula, with the floor, at any size"),
+             Cases(_large),
+             shown=Shown(label="strided_output (large inputs)")),
 ]

@@ -11,9 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnzoo.grading import engine
+from cnnzoo.grading import Answer, Call, Question, Shown, engine
 from cnnzoo.grading.dialogue import Student, ask
-from cnnzoo.grading.questions import Question
 from cnnzoo.grading.runner import Reply
 from cnnzoo.grading.wire import KerasModel, WireError, decode
 
@@ -192,7 +191,8 @@ class _Child:
 
 def test_one_call_per_distinct_case_and_the_questions_own_time():
     child = _Child(lambda f, *a: Reply("value", sum(a), output="printed"))
-    first, second = Question("f", 1, answer=sum, timeout=90), Question("f", 2, answer=sum, label="again")
+    first = Question("f", 1, Answer(sum), call=Call(timeout=90))
+    second = Question("f", 2, Answer(sum), shown=Shown(label="again"))
     asked = {}
     replies = [ask(child, first, (1, 2), 5.0, asked), ask(child, second, (1, 2), 5.0, asked),
                ask(child, second, (2, 2), 5.0, asked)]
@@ -207,9 +207,10 @@ def test_a_dialogue_ends_on_the_first_call_without_an_answer():
 
     replies = {1: Reply("value", 1), 2: Reply("error", message="your code raised NotImplementedError: x")}
     child = _Child(lambda f, n: replies[n])
-    q = Question("step", 1, grade=lambda got, args: None, dialogue=talk, timeout=30)
+    q = Question("step", 1, Answer(grade=lambda got, args: None), call=Call(dialogue=talk, timeout=30))
     assert ask(child, q, (), 5.0, {}).message.startswith("your code raised NotImplementedError")
-    ended = ask(_Child(lambda f, n: Reply("value", n)), Question("step", 1, dialogue=lambda s, a: 1 / 0), (), 5.0, {})
+    failing = Question("step", 1, call=Call(dialogue=lambda s, a: 1 / 0))
+    ended = ask(_Child(lambda f, n: Reply("value", n)), failing, (), 5.0, {})
     assert ended.status == "error" and "ZeroDivisionError" in ended.message
 
 

@@ -125,8 +125,8 @@ def test_every_drawn_case_has_a_reference(module):
     for seed in range(100):
         for q in SUITES[module].questions:
             for args, _ in q.plan(__import__("random").Random(seed)):
-                if q.answer is not None:
-                    q.answer(*args)
+                if q.answer.reference is not None:
+                    q.answer.reference(*args)
 
 
 def test_cases_are_drawn_from_the_seed():
@@ -142,8 +142,8 @@ def test_copying_the_slides_earns_at_most_a_fifth(module):
     suite = SUITES[module]
     table = {}
     for q in suite.questions:
-        for args in q.lecture:
-            table[(q.function, repr(args))] = q.answer(*args) if q.key is None else None
+        for args in q.cases.lecture:
+            table[(q.function, repr(args))] = q.answer.reference(*args) if q.answer.key is None else None
     lines = ["ANSWERS = " + repr({k: v for k, v in table.items() if v is not None})]
     for name in {q.function for q in suite.questions}:
         lines.append(f"def {name}(*args):\n    return ANSWERS.get(({name!r}, repr(args)), 0)")
@@ -229,7 +229,7 @@ def test_hints_never_show_the_expected_value():
     hints = next(r for r in results if r.question == "dense_params").hints
     plan = q.plan(__import__("random").Random(engine.case_seed(3, "parameters", "dense_params")))
     for (args, _), hint in zip(plan, hints):
-        expected = q.answer(*args)
+        expected = q.answer.reference(*args)
         assert str(expected) not in hint and f"{expected:,}" not in hint
 
 
