@@ -6,6 +6,7 @@ Errors in what a user typed exit with status 2 and one line that says the rule.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import sys
@@ -15,7 +16,8 @@ from typing import Any
 from cnnzoo import __version__
 from cnnzoo import arithmetic as ar
 from cnnzoo.extras import explain
-from cnnzoo.specs import list_models
+from cnnzoo.grading.commands import add_parser as add_exercises
+from cnnzoo.specs import list_models, spec_function
 from cnnzoo.summary import summarize
 
 
@@ -137,25 +139,28 @@ def _cmd_transfer_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cnnzoo", description="Convolutional networks: summaries, sizes, exercises, training.")
-    parser.add_argument("--version", action="version", version=f"cnnzoo {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+def _taking(parameter: str) -> str:
+    """The registered models whose spec function takes ``parameter``, for a flag's help."""
+    names = [m for m in list_models() if parameter in inspect.signature(spec_function(m)).parameters]
+    return ", ".join(names) or "no registered model"
 
+
+def _add_summary(sub: Any) -> None:
     p = sub.add_parser("summary", help="per-layer shapes and parameters of a model",
                        description="Summarize a registered model (" + ", ".join(list_models()) +
                        "), a .keras file or model JSON (without TensorFlow), or a "
                        "keras.Model imported as module:Name (subclassed models are traced).")
     p.add_argument("model", help="registered name, .keras or .json file, or module:Name")
-    p.add_argument("--variant", help="e.g. lecture/paper (LeNet-5), single/paper (AlexNet)")
+    p.add_argument("--variant", help=f"the spec's variant ({_taking('variant')}), e.g. lecture/paper")
     p.add_argument("--input-shape", type=_shape, help="without the batch axis, e.g. 64,64,3")
     p.add_argument("--num-classes", type=int)
-    p.add_argument("--no-top", action="store_true", help="VGG without the classifier")
+    p.add_argument("--no-top", action="store_true", help=f"without the classifier ({_taking('include_top')})")
     p.add_argument("--depth", type=int, help="expand nested models this deep")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_cmd_summary)
 
+
+def _add_size(sub: Any) -> None:
     p = sub.add_parser("size", help="output size of a convolution or pooling, explained")
     p.add_argument("n", type=_size_arg, help="input size (or h,w)")
     p.add_argument("--filter", "-f", type=_size_arg, required=True)
@@ -167,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     kind.add_argument("--transposed", action="store_true", help="Conv2DTranspose semantics")
     p.set_defaults(func=_cmd_size)
 
+
+def _add_train(sub: Any) -> None:
     p = sub.add_parser("train", help="train a zoo model on MNIST (5,000 digits shipped with cnnzoo)")
     p.add_argument("model", nargs="?", default="lenet5")
     p.add_argument("--data", choices=["mnist", "digits"], default="mnist",
@@ -178,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="out", help="folder for the learning curves (default: out)")
     p.set_defaults(func=_cmd_train)
 
+
+def _add_files(sub: Any) -> None:
+    """The commands that write or place files: figures, weights, the transfer demo."""
     p = sub.add_parser("figures", help="write the lecture's figures (trains LeNet-5 for some)")
     p.add_argument("--out", default="figures", help="folder (default: figures)")
     p.set_defaults(func=_cmd_figures)
@@ -192,14 +202,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, default=96)
     p.set_defaults(func=_cmd_transfer_demo)
 
-    from cnnzoo.grading.commands import add_parser as add_exercises
 
-    add_exercises(sub)
-
+def _add_demo(sub: Any) -> None:
     p = sub.add_parser("demo", help="the main job: summaries, worked examples, training, figures")
     p.add_argument("--out", default="out", help="folder for figures (default: out)")
     p.add_argument("--quick", action="store_true", help="skip training and figures")
     p.set_defaults(func=_cmd_demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``cnnzoo`` parser: one sub-command per job, in the order ``--help`` lists them."""
+    parser = argparse.ArgumentParser(
+        prog="cnnzoo", description="Convolutional networks: summaries, sizes, exercises, training.")
+    parser.add_argument("--version", action="version", version=f"cnnzoo {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_summary, _add_size, _add_train, _add_files, add_exercises, _add_demo):
+        add(sub)
     return parser
 
 

@@ -110,31 +110,11 @@ def transfer_learning(out: str = "out", size: int = 96, epochs: int = 30, progre
     keras.utils.set_random_seed(0)  # the same offline weights, the same numbers, every run
     (pixels_train, y_train), (pixels_test, y_test) = mnist(test_size=500)
     pixels_train, y_train = pixels_train[:1500], y_train[:1500]  # a shuffled, stratified split: any classes
-
-    def to_rgb(x: np.ndarray) -> np.ndarray:  # 28x28 grey to size x size RGB, uint8 as a camera gives
-        big = keras.ops.convert_to_numpy(keras.ops.image.resize(x[..., None].astype(np.float32), (size, size)))
-        return np.repeat(np.clip(np.round(big), 0, 255), 3, axis=-1).astype(np.uint8)
-
-    x_train, x_test = to_rgb(pixels_train), to_rgb(pixels_test)
+    x_train, x_test = _to_rgb(pixels_train, size), _to_rgb(pixels_test, size)
     os.makedirs(out, exist_ok=True)
-    try:
-        model, source = transfer.backbone("MobileNetV2", "imagenet", (size, size, 3)), "ImageNet"
-    except transfer.WeightsUnavailable:  # offline: random weights through the same local-file path
-        path = os.path.join(out, f"mobilenetv2_{size}_random.weights.h5")
-        if not os.path.exists(path):
-            fresh = transfer.backbone("MobileNetV2", None, (size, size, 3))
-            transfer.estimate_batch_norm(fresh, x_train[:256])
-            fresh.save_weights(path)
-        model, source = transfer.backbone("MobileNetV2", path, (size, size, 3)), f"random, file {path}"
-    cache = os.path.join(out, "feature_cache")
-    start = time.perf_counter()
-    f_train = transfer.extract_features(model, x_train, cache, progress=progress)
-    f_test = transfer.extract_features(model, x_test, cache, progress=progress)
-    first = time.perf_counter() - start
-    start = time.perf_counter()
-    transfer.extract_features(model, x_train, cache, progress=False)
-    transfer.extract_features(model, x_test, cache, progress=False)
-    again = time.perf_counter() - start
+    model, source = _mobilenet(out, size, x_train)
+    (f_train, f_test), first, again = _features_twice(model, x_train, x_test, os.path.join(out, "feature_cache"),
+                                                      progress)
     head = transfer.train_head(f_train, y_train, 10, epochs=epochs)
     dense_acc = float(head.evaluate(f_test, y_test, verbose=0)[1])
     logistic_acc = float(transfer.logistic_baseline(f_train, y_train).score(f_test, y_test))
@@ -145,6 +125,46 @@ def transfer_learning(out: str = "out", size: int = 96, epochs: int = 30, progre
               y_test, methods=("tsne",), path=figure)
     return TransferDemo(transfer.device(), source, f_train.shape[1], first, again, dense_acc, logistic_acc,
                         pixels_acc, figure)
+
+
+def _to_rgb(x: np.ndarray, size: int) -> np.ndarray:
+    """28x28 grey to ``size`` x ``size`` RGB, uint8 as a camera gives."""
+    import keras
+
+    big = keras.ops.convert_to_numpy(keras.ops.image.resize(x[..., None].astype(np.float32), (size, size)))
+    return np.repeat(np.clip(np.round(big), 0, 255), 3, axis=-1).astype(np.uint8)
+
+
+def _mobilenet(out: str, size: int, x_train: np.ndarray) -> tuple[Any, str]:
+    """MobileNetV2 with ImageNet weights, or offline random weights through the same
+    local-file path (saved once in ``out``); the model and where its weights came from."""
+    from cnnzoo import transfer
+
+    try:
+        return transfer.backbone("MobileNetV2", "imagenet", (size, size, 3)), "ImageNet"
+    except transfer.WeightsUnavailable:
+        path = os.path.join(out, f"mobilenetv2_{size}_random.weights.h5")
+        if not os.path.exists(path):
+            fresh = transfer.backbone("MobileNetV2", None, (size, size, 3))
+            transfer.estimate_batch_norm(fresh, x_train[:256])
+            fresh.save_weights(path)
+        return transfer.backbone("MobileNetV2", path, (size, size, 3)), f"random, file {path}"
+
+
+def _features_twice(model: Any, x_train: np.ndarray, x_test: np.ndarray, cache: str,
+                    progress: bool) -> tuple[tuple[np.ndarray, np.ndarray], float, float]:
+    """The features of both splits, extracted then read back from the cache: the features and
+    the two times."""
+    from cnnzoo import transfer
+
+    start = time.perf_counter()
+    features = (transfer.extract_features(model, x_train, cache, progress=progress),
+                transfer.extract_features(model, x_test, cache, progress=progress))
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    transfer.extract_features(model, x_train, cache, progress=False)
+    transfer.extract_features(model, x_test, cache, progress=False)
+    return features, first, time.perf_counter() - start
 
 
 def transfer_lines(r: TransferDemo, size: int) -> list[str]:

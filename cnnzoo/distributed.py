@@ -33,20 +33,15 @@ from typing import Any, Optional, Union
 import keras
 import numpy as np
 
-from cnnzoo.transfer.devices import worker_info
+from cnnzoo.files import atomic_path, write_json
+from cnnzoo.transfer.devices import REMOVED_FIT, worker_info
 from cnnzoo.transfer.sharded import extract_features
 
 __all__ = ["worker_info", "BackupAndRestore", "check_same_state", "state_checksum", "extract_features"]
 
-_REMOVED = ("cnnzoo.distributed.{name} was removed: Keras' own engine trains across machines "
-            "(KERAS_BACKEND=jax, keras.distribution.initialize + DataParallel, plain model.fit, "
-            "cnnzoo.distributed.BackupAndRestore); on one TensorFlow machine use model.fit under "
-            "MirroredStrategy. See the README, 'More than one machine'.")
-
-
 def __getattr__(name: str) -> Any:
     if name in ("fit", "FitResult"):
-        raise AttributeError(_REMOVED.format(name=name))
+        raise AttributeError(REMOVED_FIT.format(name=name))
     raise AttributeError(f"module 'cnnzoo.distributed' has no attribute {name!r}")
 
 
@@ -102,12 +97,6 @@ def check_same_state(model: Any, epoch: int, where: str = "") -> str:
     digest = state_checksum(model)
     _compare([epoch, *np.frombuffer(bytes.fromhex(digest[:32]), ">i4").tolist()], where)
     return digest
-
-
-def _fsync_replace(tmp: str, path: str) -> None:
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 class BackupAndRestore(keras.callbacks.Callback):
@@ -181,19 +170,11 @@ class BackupAndRestore(keras.callbacks.Callback):
             with tempfile.TemporaryDirectory() as scratch:
                 self.model.save_weights(os.path.join(scratch, "discarded.weights.h5"))
             return
-        os.makedirs(self.backup_dir, exist_ok=True)
         name = f"cnnzoo-backup-epoch{epoch}-step{step}.weights.h5"
-        tmp = os.path.join(self.backup_dir, f".tmp-{os.getpid()}-{name}")
-        try:
+        with atomic_path(os.path.join(self.backup_dir, name)) as tmp:
+            os.unlink(tmp)  # Keras makes the file itself, with the permissions a new file gets
             self.model.save_weights(tmp)
-            _fsync_replace(tmp, os.path.join(self.backup_dir, name))
-            fd, tmp = tempfile.mkstemp(dir=self.backup_dir, prefix=".tmp-latest-", suffix=".json")
-            with os.fdopen(fd, "w") as fh:
-                json.dump({"epoch": epoch, "step": step, "weights": name}, fh)
-            _fsync_replace(tmp, self._pointer)  # a restart sees the previous save or this one, whole
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        write_json(self._pointer, {"epoch": epoch, "step": step, "weights": name})  # a restart sees the previous save or this one, whole
         for old in os.listdir(self.backup_dir):
             if old.startswith("cnnzoo-backup-") and old != name:
                 os.unlink(os.path.join(self.backup_dir, old))

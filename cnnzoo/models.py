@@ -1,8 +1,15 @@
-"""Keras functional builders made from :mod:`cnnzoo.specs` (one table, thin builders).
+"""Keras functional builders made from :mod:`cnnzoo.specs`: one per registered model.
+
+A builder (``cnnzoo.lenet5``, ``cnnzoo.vgg16``, ...) is made from the spec function by
+:func:`builder`: the spec's parameters, in order and with its defaults, then ``weights``;
+its docstring is the spec's. Registering a spec is all a new model needs.
 
 >>> import cnnzoo
 >>> cnnzoo.lenet5().count_params()
 61706
+>>> import inspect
+>>> print(inspect.signature(cnnzoo.vgg16))
+(input_shape: 'tuple[int, int, int]' = (224, 224, 3), num_classes: 'int' = 1000, include_top: 'bool' = True, weights: 'Any' = None, *, batch_norm: 'bool' = False) -> 'keras.Model'
 >>> cnnzoo.lenet5(input_shape=(8, 8, 1))
 Traceback (most recent call last):
 ...
@@ -11,6 +18,8 @@ ValueError: input_shape (8, 8, 1) is too small for lenet5: layer 'conv2' (Conv2D
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 try:
@@ -22,10 +31,10 @@ except ModuleNotFoundError as _err:  # Keras is the [keras] extra
 
 from cnnzoo import layers as zoo_layers
 from cnnzoo import weights as zoo_weights
-from cnnzoo.specs import ModelSpec, get_spec
+from cnnzoo.specs import ModelSpec, canonical_name, get_spec, is_registered, list_models, spec_function
 from cnnzoo.summary import summarize
 
-__all__ = ["build", "get_model", "load_weights", "lenet5", "alexnet", "vgg11", "vgg13", "vgg16", "vgg19"]
+_API = ["build", "builder", "get_model", "load_weights"]
 
 
 def _make_layer(layer: dict[str, Any]) -> keras.layers.Layer:
@@ -58,7 +67,11 @@ def get_model(name: str, *, weights: Any = None, **options: Any) -> keras.Model:
     >>> get_model("VGG-11", input_shape=(32, 32, 3), num_classes=10).count_params()
     28144010
     """
-    spec = get_spec(name, **options)
+    return _model(name, (), options, weights)
+
+
+def _model(name: str, args: tuple[Any, ...], options: dict[str, Any], weights: Any) -> keras.Model:
+    spec = get_spec(name, *args, **options)
     model = build(spec)
     return model if weights is None else load_weights(model, weights, spec)
 
@@ -82,48 +95,71 @@ def load_weights(model: keras.Model, weights: Any, spec: ModelSpec) -> keras.Mod
     return model
 
 
-def lenet5(input_shape: tuple[int, int, int] = (32, 32, 1), num_classes: int = 10,
-           variant: str = "lecture") -> keras.Model:
-    """LeNet-5: ``"lecture"`` (61,706 parameters) or ``"paper"`` (LeCun et al. 1998:
-    60,000 trainable + 840 fixed RBF prototypes; its output is distances, lower is closer).
+_WEIGHTS_DOC = """
+``weights``: None, ``"imagenet"`` (where keras.applications has them: plain VGG-16 and
+VGG-19, through its own loader) or a file: a ``.weights.h5`` saved from this model (or
+from its ``keras.applications`` twin), or a ``.keras`` model whose layers carry the same
+names. Made from the registered spec ``{name!r}`` (:func:`cnnzoo.specs.get_spec`).
+"""
+
+
+def _builder_signature(spec: Callable[..., ModelSpec], name: str) -> inspect.Signature:
+    """The spec's parameters, then ``weights``: positional after the spec's positional ones
+    (keyword-only after a ``*args``)."""
+    params = list(inspect.signature(spec).parameters.values())
+    if any(p.name == "weights" for p in params):
+        raise TypeError(f"the spec function of {name!r} must not take 'weights': its builder adds it")
+    kinds = [p.kind for p in params]
+    if inspect.Parameter.VAR_POSITIONAL in kinds:
+        at, kind = kinds.index(inspect.Parameter.VAR_POSITIONAL) + 1, inspect.Parameter.KEYWORD_ONLY
+    else:
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        at, kind = sum(k in positional for k in kinds), inspect.Parameter.POSITIONAL_OR_KEYWORD
+    params.insert(at, inspect.Parameter("weights", kind, default=None, annotation="Any"))
+    return inspect.Signature(params, return_annotation="keras.Model")
+
+
+_BUILDERS: dict[str, tuple[Callable[..., ModelSpec], Callable[..., keras.Model]]] = {}
+
+
+def builder(name: str) -> Callable[..., keras.Model]:
+    """The Keras builder of the registered model ``name``, made from its spec function: the
+    same parameters and defaults, then ``weights`` (see :func:`get_model`); the spec's
+    docstring. ``cnnzoo.<name>`` is this function.
+
+    >>> builder("lenet5") is builder("LeNet-5")
+    True
+    >>> builder("lenet5").__name__
+    'lenet5'
     """
-    return get_model("lenet5", input_shape=input_shape, num_classes=num_classes, variant=variant)
+    key = canonical_name(name)
+    spec = spec_function(key)
+    made = _BUILDERS.get(key)
+    if made is not None and made[0] is spec:
+        return made[1]
+    signature = _builder_signature(spec, key)
+
+    def build_model(*args: Any, **kwargs: Any) -> keras.Model:
+        bound = signature.bind(*args, **kwargs)
+        weights = bound.arguments.pop("weights", None)
+        return _model(key, bound.args, bound.kwargs, weights)
+
+    build_model.__name__ = build_model.__qualname__ = key
+    build_model.__module__ = __name__
+    build_model.__signature__ = signature  # type: ignore[attr-defined]
+    build_model.__doc__ = (inspect.getdoc(spec) or f"The registered model {key!r}.") + "\n" + \
+        _WEIGHTS_DOC.format(name=key)
+    _BUILDERS[key] = (spec, build_model)
+    return build_model
 
 
-def alexnet(input_shape: tuple[int, int, int] = (227, 227, 3), num_classes: int = 1000,
-            variant: str = "single") -> keras.Model:
-    """AlexNet: ``"single"`` stream (62,378,344) or the ``"paper"``'s two towers (60,965,224)."""
-    return get_model("alexnet", input_shape=input_shape, num_classes=num_classes, variant=variant)
+def __getattr__(name: str) -> Any:
+    if name == "__all__":
+        return [*_API, *list_models()]
+    if not name.startswith("_") and is_registered(name) and canonical_name(name) == name:
+        return builder(name)
+    raise AttributeError(f"module 'cnnzoo.models' has no attribute {name!r}")
 
 
-def vgg11(input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000,
-          include_top: bool = True, weights: Any = None, batch_norm: bool = False) -> keras.Model:
-    """VGG-11 (configuration A): 132,863,336 parameters with the top."""
-    return get_model("vgg11", input_shape=input_shape, num_classes=num_classes, include_top=include_top,
-                     weights=weights, batch_norm=batch_norm)
-
-
-def vgg13(input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000,
-          include_top: bool = True, weights: Any = None, batch_norm: bool = False) -> keras.Model:
-    """VGG-13 (configuration B): 133,047,848 parameters with the top."""
-    return get_model("vgg13", input_shape=input_shape, num_classes=num_classes, include_top=include_top,
-                     weights=weights, batch_norm=batch_norm)
-
-
-def vgg16(input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000,
-          include_top: bool = True, weights: Any = None, batch_norm: bool = False) -> keras.Model:
-    """VGG-16 (configuration D), layer for layer ``keras.applications.VGG16``: 138,357,544.
-
-    ``weights`` is None, ``"imagenet"`` (through keras.applications' own loader) or a
-    file: a ``.weights.h5`` saved from this model or from ``keras.applications.VGG16``,
-    or a ``.keras`` model whose layers carry the same names.
-    """
-    return get_model("vgg16", input_shape=input_shape, num_classes=num_classes, include_top=include_top,
-                     weights=weights, batch_norm=batch_norm)
-
-
-def vgg19(input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000,
-          include_top: bool = True, weights: Any = None, batch_norm: bool = False) -> keras.Model:
-    """VGG-19 (configuration E), layer for layer ``keras.applications.VGG19``: 143,667,240."""
-    return get_model("vgg19", input_shape=input_shape, num_classes=num_classes, include_top=include_top,
-                     weights=weights, batch_norm=batch_norm)
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(list_models()))

@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from cnnzoo.checks import positive_int
+
 __all__ = ["TrainResult", "train", "progress_bar", "load", "DATASETS"]
 
 #: What :func:`train` can train on, with the words that describe it.
@@ -82,29 +84,14 @@ def train(model: Any = "lenet5", *, epochs: int = 20, batch_size: int = 32,
     import keras
 
     from cnnzoo.models import get_model
+    from cnnzoo.transfer.devices import even_batches  # under a keras.distribution: batches that split
 
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    epochs, batch_size = positive_int(epochs, "epochs"), positive_int(batch_size, "batch_size")
     keras.utils.set_random_seed(seed)
     (x_train, y_train), (x_test, y_test) = load(data, seed)
     if isinstance(model, str):
         model = get_model(model, input_shape=x_train.shape[1:], num_classes=10, **model_options)
-    distances = getattr(model.layers[-1], "outputs_distances", False)
-
-    def loss(y: Any, out: Any) -> Any:
-        return keras.losses.sparse_categorical_crossentropy(y, -out, from_logits=True)
-
-    def accuracy(y: Any, out: Any) -> Any:
-        return keras.metrics.sparse_categorical_accuracy(y, -out)
-
-    steps = epochs * -(-len(x_train) // batch_size)
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
-    model.compile(optimizer=keras.optimizers.Adam(schedule),
-                  loss=loss if distances else "sparse_categorical_crossentropy",
-                  metrics=[accuracy if distances else "accuracy"])
-    from cnnzoo.transfer.devices import even_batches  # under a keras.distribution: batches that split
-
+    _compile(model, learning_rate, epochs * -(-len(x_train) // batch_size))
     (x_train, y_train), (x_test, y_test) = even_batches(x_train, y_train, batch_size), even_batches(x_test, y_test, batch_size)
     start = time.perf_counter()
     fit = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
@@ -113,12 +100,35 @@ def train(model: Any = "lenet5", *, epochs: int = 20, batch_size: int = 32,
     seconds = time.perf_counter() - start
     history = {k: [float(v) for v in vs] for k, vs in fit.history.items()}
     _, test_accuracy = model.evaluate(x_test, y_test, batch_size=batch_size, verbose=0)
-    figure = None
-    if out is not None:
-        from cnnzoo.viz import plot_history
-
-        os.makedirs(out, exist_ok=True)
-        figure = os.path.join(out, f"{model.name}_training.png")
-        plot_history(history, title=f"{model.name} on {data}", path=figure)
+    figure = None if out is None else _plot_curves(history, out, model.name, data)
     return TrainResult(model, history, float(test_accuracy), seconds, figure,
                        ((x_train, y_train), (x_test, y_test)))
+
+
+def _compile(model: Any, learning_rate: float, steps: int) -> None:
+    """Adam with a cosine decay over ``steps``; a distance output (the paper LeNet-5's RBF)
+    trains on the negated distances as logits."""
+    import keras
+
+    distances = getattr(model.layers[-1], "outputs_distances", False)
+
+    def loss(y: Any, out: Any) -> Any:
+        return keras.losses.sparse_categorical_crossentropy(y, -out, from_logits=True)
+
+    def accuracy(y: Any, out: Any) -> Any:
+        return keras.metrics.sparse_categorical_accuracy(y, -out)
+
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
+    model.compile(optimizer=keras.optimizers.Adam(schedule),
+                  loss=loss if distances else "sparse_categorical_crossentropy",
+                  metrics=[accuracy if distances else "accuracy"])
+
+
+def _plot_curves(history: dict[str, list[float]], out: str, name: str, data: str) -> str:
+    """The learning curves, written to ``out/<name>_training.png``; the path."""
+    from cnnzoo.viz import plot_history
+
+    os.makedirs(out, exist_ok=True)
+    figure = os.path.join(out, f"{name}_training.png")
+    plot_history(history, title=f"{name} on {data}", path=figure)
+    return figure

@@ -13,10 +13,11 @@ import os
 import shutil
 import socket
 import sys
-import tempfile
 import urllib.parse
 from collections.abc import Iterator
 from typing import Any, Optional
+
+from cnnzoo.files import atomic_path
 
 __all__ = ["WeightsUnavailable", "weights_dir", "list_weights", "import_weights", "check", "load_file",
            "copy_by_name", "fail_fast_downloads"]
@@ -53,13 +54,9 @@ def import_weights(path: str) -> str:
     """Copy a weights file (downloaded elsewhere) into the Keras cache, atomically."""
     if not os.path.isfile(path):
         raise ValueError(f"no such weights file: {path!r}")
-    folder = weights_dir()
-    os.makedirs(folder, exist_ok=True)
-    target = os.path.join(folder, os.path.basename(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".import-")
-    os.close(fd)
-    shutil.copyfile(path, tmp)
-    os.replace(tmp, target)
+    target = os.path.join(weights_dir(), os.path.basename(path))
+    with atomic_path(target) as tmp:
+        shutil.copyfile(path, tmp)
     return target
 
 

@@ -1,9 +1,13 @@
 """The Keras builders: reference counts, keras.applications parity, weights, custom layers."""
 
+import inspect
+
 import numpy as np
 import pytest
 
 import cnnzoo
+from cnnzoo import specs
+from cnnzoo.specs import blocks
 
 
 @pytest.mark.parametrize("builder, kwargs, total, trainable", [
@@ -71,6 +75,68 @@ def test_builder_errors_state_the_rule(keras, call, message):
     with pytest.raises(ValueError) as info:
         call()
     assert message in str(info.value)
+
+
+def test_cnnzoo_offers_one_builder_per_registered_model(keras):
+    from cnnzoo import models
+
+    offered = sorted(n for n in cnnzoo.__all__ if specs.is_registered(n))
+    assert offered == specs.list_models()
+    assert set(specs.list_models()) <= set(dir(cnnzoo)) & set(dir(models)) & set(models.__all__)
+    for name in specs.list_models():
+        made = getattr(cnnzoo, name)
+        assert made is models.builder(name) and made.__name__ == name
+        spec = inspect.signature(specs.spec_function(name)).parameters
+        assert {k: p.default for k, p in inspect.signature(made).parameters.items()} == \
+            {**{k: p.default for k, p in spec.items()}, "weights": None}
+
+
+def test_vgg_builders_keep_their_signature(keras):
+    assert str(inspect.signature(cnnzoo.vgg16)).startswith(
+        "(input_shape: 'tuple[int, int, int]' = (224, 224, 3), num_classes: 'int' = 1000, "
+        "include_top: 'bool' = True, weights: 'Any' = None, *, batch_norm: 'bool' = False)")
+    assert list(inspect.signature(cnnzoo.lenet5).parameters) == ["input_shape", "num_classes", "variant", "weights"]
+    with pytest.raises(TypeError):
+        cnnzoo.lenet5(nope=1)
+
+
+@pytest.fixture
+def tinynet():
+    """A throwaway model registered for one test, unregistered after it."""
+
+    @specs.register_model("tiny_net")
+    def tinynet_spec(input_shape: tuple[int, int, int] = (8, 8, 1), num_classes: int = 3) -> specs.ModelSpec:
+        """A throwaway net: one convolution, one dense layer."""
+        n = blocks.classes(num_classes)
+        layers = [blocks.input(input_shape), blocks.conv("conv", 2, 3), blocks.layer("Flatten", "flatten"),
+                  blocks.dense("out", n, activation="softmax")]
+        return specs.ModelSpec("tinynet", layers, "", {"input_shape": tuple(input_shape), "num_classes": n})
+
+    yield tinynet_spec
+    specs.unregister_model("tinynet")
+
+
+def test_a_registered_spec_is_a_model_everywhere(keras, tinynet):
+    assert "tinynet" in specs.list_models() and "tinynet" in cnnzoo.__all__ and "tinynet" in dir(cnnzoo)
+    total = 2 * 9 + 2 + (6 * 6 * 2) * 3 + 3
+    assert cnnzoo.tinynet().count_params() == total
+    assert cnnzoo.tinynet(num_classes=4).output_shape == (None, 4)
+    assert cnnzoo.get_model("tiny-net", input_shape=(10, 10, 1)).count_params() == 2 * 9 + 2 + 8 * 8 * 2 * 3 + 3
+    assert cnnzoo.summarize("tinynet").total == total
+    assert "A throwaway net" in cnnzoo.tinynet.__doc__
+    assert list(inspect.signature(cnnzoo.tinynet).parameters) == ["input_shape", "num_classes", "weights"]
+
+
+def test_unregistering_a_model_removes_its_builder(keras, tinynet):
+    specs.unregister_model("tinynet")
+    try:
+        assert "tinynet" not in cnnzoo.__all__
+        with pytest.raises(AttributeError):
+            cnnzoo.tinynet  # noqa: B018
+        with pytest.raises(ValueError, match="unknown model 'tinynet'"):
+            specs.unregister_model("tinynet")
+    finally:
+        specs.register_model("tinynet")(tinynet)
 
 
 def test_paper_lenet_serializes_and_loads(keras, tmp_path):

@@ -21,8 +21,10 @@ from cnnzoo.specs.registry import (
            is_registered,
            list_models,
            register_model,
+           spec_function,
+           unregister_model,
 )
 from cnnzoo.specs.vgg import VGG_CFGS
 
-__all__ = ["ModelSpec", "list_models", "get_spec", "register_model", "canonical_name", "is_registered",
-           "C3_TABLE", "VGG_CFGS"]
+__all__ = ["ModelSpec", "list_models", "get_spec", "register_model", "unregister_model", "spec_function",
+           "canonical_name", "is_registered", "C3_TABLE", "VGG_CFGS"]

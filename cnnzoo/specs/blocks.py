@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cnnzoo.checks import positive_int
 from cnnzoo.specs.registry import Layer
 
 
@@ -39,9 +40,7 @@ def dense(name: str, units: int, activation: str | None = "relu") -> Layer:
 
 
 def classes(num_classes: Any) -> int:
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive integer; got {num_classes!r}")
-    return num_classes
+    return positive_int(num_classes, "num_classes")
 
 
 def variant(variant: str, allowed: tuple[str, ...]) -> str:

@@ -1,5 +1,9 @@
 """The one registry: :class:`ModelSpec`, :func:`register_model`, :func:`get_spec`,
-:func:`list_models` and :func:`canonical_name`, the only name normaliser."""
+:func:`list_models` and :func:`canonical_name`, the only name normaliser.
+
+A model is one registered spec function: its signature and defaults are the builder's
+(:func:`cnnzoo.models.builder`), its docstring the builder's docstring.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ModelSpec", "Layer", "register_model", "get_spec", "list_models", "canonical_name", "is_registered"]
+__all__ = ["ModelSpec", "Layer", "register_model", "unregister_model", "spec_function", "get_spec", "list_models",
+           "canonical_name", "is_registered"]
 
 Layer = dict[str, Any]
 
@@ -82,14 +87,28 @@ def register_model(name: str) -> Callable[[Callable[..., ModelSpec]], Callable[.
     return add
 
 
+def unregister_model(name: str) -> Callable[..., ModelSpec]:
+    """Remove the model ``name`` from the registry (a test's throwaway model); its spec function."""
+    key = canonical_name(name)
+    if key not in _REGISTRY:
+        raise ValueError(f"unknown model {name!r}; registered models: {', '.join(list_models())}")
+    return _REGISTRY.pop(key)
+
+
 def list_models() -> list[str]:
     """Names of the registered architectures, sorted."""
     return sorted(_REGISTRY)
 
 
-def get_spec(name: str, **kwargs: Any) -> ModelSpec:
-    """The spec registered under ``name``, made with ``kwargs`` (variant, input_shape, ...)."""
+def spec_function(name: str) -> Callable[..., ModelSpec]:
+    """The spec function registered under ``name`` (any spelling :func:`canonical_name` accepts)."""
     key = canonical_name(name)
     if key not in _REGISTRY:
         raise ValueError(f"unknown model {name!r}; registered models: {', '.join(list_models())}")
-    return _REGISTRY[key](**kwargs)
+    return _REGISTRY[key]
+
+
+def get_spec(name: str, *args: Any, **kwargs: Any) -> ModelSpec:
+    """The spec registered under ``name``, made with ``args`` and ``kwargs`` (input_shape,
+    num_classes, variant, ...: the spec function's parameters)."""
+    return spec_function(name)(*args, **kwargs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from cnnzoo.specs import blocks
 from cnnzoo.specs.registry import ModelSpec, register_model
@@ -16,12 +16,12 @@ VGG_CFGS: dict[int, list[int | str]] = {
 }
 
 
-def vgg_spec(depth: int, input_shape: tuple[int, int, int] = (224, 224, 3),
-             num_classes: int = 1000, include_top: bool = True,
-             batch_norm: bool = False) -> ModelSpec:
+def vgg_spec(depth: int, input_shape: tuple[int, int, int], num_classes: int, include_top: bool,
+             batch_norm: bool) -> ModelSpec:
     """VGG-``depth`` with the layer names of ``keras.applications`` (``block1_conv1``,
     ``block1_pool``, ``fc1``, ``fc2``, ``predictions``), so weights load by name.
-    ``batch_norm`` puts a BatchNormalization between each convolution and its ReLU.
+    ``batch_norm`` puts a BatchNormalization between each convolution and its ReLU. The
+    defaults are the registered functions' (``vgg16_spec``, ...).
     """
     if depth not in VGG_CFGS:
         raise ValueError(f"VGG depth must be one of {sorted(VGG_CFGS)}; got {depth!r}")
@@ -48,25 +48,27 @@ def vgg_spec(depth: int, input_shape: tuple[int, int, int] = (224, 224, 3),
     return ModelSpec(f"vgg{depth}", layers, "bn" if batch_norm else "", opts)
 
 
-@register_model("vgg11")
-def vgg11_spec(**options: Any) -> ModelSpec:
-    """VGG-11, configuration A of Simonyan and Zisserman (2015)."""
-    return vgg_spec(11, **options)
+def _vgg(depth: int, doc: str) -> Callable[..., ModelSpec]:
+    """The registered spec function of VGG-``depth`` (its signature is ``cnnzoo.vgg<depth>``'s)."""
+
+    def spec(input_shape: tuple[int, int, int] = (224, 224, 3), num_classes: int = 1000,
+             include_top: bool = True, *, batch_norm: bool = False) -> ModelSpec:
+        return vgg_spec(depth, input_shape, num_classes, include_top, batch_norm)
+
+    spec.__name__ = spec.__qualname__ = f"vgg{depth}_spec"
+    spec.__doc__ = doc + """
+
+    ``include_top=False`` leaves out the classifier (``flatten``, ``fc1``, ``fc2``,
+    ``predictions``); ``batch_norm`` puts a BatchNormalization between each convolution and
+    its ReLU.
+    """
+    return register_model(f"vgg{depth}")(spec)
 
 
-@register_model("vgg13")
-def vgg13_spec(**options: Any) -> ModelSpec:
-    """VGG-13, configuration B."""
-    return vgg_spec(13, **options)
-
-
-@register_model("vgg16")
-def vgg16_spec(**options: Any) -> ModelSpec:
-    """VGG-16, configuration D (``keras.applications.VGG16``)."""
-    return vgg_spec(16, **options)
-
-
-@register_model("vgg19")
-def vgg19_spec(**options: Any) -> ModelSpec:
-    """VGG-19, configuration E (``keras.applications.VGG19``)."""
-    return vgg_spec(19, **options)
+vgg11_spec = _vgg(11, "VGG-11, configuration A of Simonyan and Zisserman (2015): 132,863,336 parameters "
+                      "with the top.")
+vgg13_spec = _vgg(13, "VGG-13, configuration B: 133,047,848 parameters with the top.")
+vgg16_spec = _vgg(16, "VGG-16, configuration D, layer for layer ``keras.applications.VGG16``: 138,357,544\n"
+                      "    parameters with the top.")
+vgg19_spec = _vgg(19, "VGG-19, configuration E, layer for layer ``keras.applications.VGG19``: 143,667,240\n"
+                      "    parameters with the top.")

@@ -27,7 +27,7 @@ from cnnzoo.transfer.backbones import (
            backbone_info,
            estimate_batch_norm,
 )
-from cnnzoo.transfer.devices import device, strategy, use_mixed_precision, worker_info
+from cnnzoo.transfer.devices import REMOVED_FIT, device, strategy, use_mixed_precision, worker_info
 from cnnzoo.transfer.features import cache_path, extract_features, key_parts, load_cache, save_cache
 from cnnzoo.transfer.heads import attach_head, fine_tune, logistic_baseline, train_head
 from cnnzoo.weights import WeightsUnavailable, import_weights, list_weights, weights_dir
@@ -40,7 +40,5 @@ __all__ = ["BACKBONES", "BackboneInfo", "Preprocess", "backbone", "backbone_info
 
 def __getattr__(name: str) -> object:
     if name == "fit":
-        from cnnzoo import distributed
-
-        return distributed.__getattr__("fit")  # raises, saying what replaced it
+        raise AttributeError(REMOVED_FIT.format(name="fit"))
     raise AttributeError(f"module 'cnnzoo.transfer' has no attribute {name!r}")

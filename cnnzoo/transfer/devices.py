@@ -8,7 +8,15 @@ import os
 import sys
 from typing import Any, Optional
 
-__all__ = ["device", "use_mixed_precision", "strategy", "worker_info", "require_tensorflow", "even_batches"]
+__all__ = ["device", "use_mixed_precision", "strategy", "worker_info", "require_tensorflow", "even_batches",
+           "REMOVED_FIT"]
+
+#: What ``cnnzoo.distributed.fit`` (and ``FitResult``, ``cnnzoo.transfer.fit``) say when accessed:
+#: Keras' own engine replaced cnnzoo's training loop for several workers.
+REMOVED_FIT = ("cnnzoo.distributed.{name} was removed: Keras' own engine trains across machines "
+               "(KERAS_BACKEND=jax, keras.distribution.initialize + DataParallel, plain model.fit, "
+               "cnnzoo.distributed.BackupAndRestore); on one TensorFlow machine use model.fit under "
+               "MirroredStrategy. See the README, 'More than one machine'.")
 
 
 def require_tensorflow(what: str) -> None:

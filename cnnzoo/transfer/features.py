@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import tempfile
 import zlib
 from collections.abc import Iterator
 from typing import Any, Optional
 
 import numpy as np
 
+from cnnzoo.checks import positive_int
+from cnnzoo.files import write_atomic
 from cnnzoo.transfer.backbones import backbone_info, preprocess_function
 
 __all__ = ["extract_features", "cache_path", "key_parts", "load_cache", "save_cache"]
@@ -98,21 +99,9 @@ def load_cache(path: str) -> Optional[dict[str, np.ndarray]]:
 
 def save_cache(path: str, content: dict[str, np.ndarray]) -> None:
     """Write features (and labels) with their checksum, atomically (a temporary file, then a rename)."""
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
     buffer = io.BytesIO()
     np.savez(buffer, checksum=np.array(hashlib.sha256(content["features"].tobytes()).hexdigest()), **content)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".features-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(buffer.getvalue())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)  # a reader sees the old file or the whole new one
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, buffer.getvalue())  # a reader sees the old file or the whole new one
 
 
 def key_parts(model: Any, images: Any) -> dict[str, str]:
@@ -144,8 +133,7 @@ def extract_features(model: Any, images: Any, cache_dir: Optional[str] = None, b
     from tqdm.auto import tqdm
 
     info = backbone_info(model)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
+    batch_size = positive_int(batch_size, "batch_size")
     source = _source(images)
     size = tuple(model.input_shape[1:3])
     path = None

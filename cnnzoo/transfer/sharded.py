@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from typing import Any, Optional
 
 import numpy as np
 
+from cnnzoo.checks import positive_number
+from cnnzoo.files import write_json
 from cnnzoo.transfer import features as F
 from cnnzoo.transfer.devices import worker_info
 
@@ -24,17 +25,6 @@ __all__ = ["extract_features", "DEFAULT_TIMEOUT"]
 
 #: Seconds a worker waits for the others' parts (or worker 0's merged file).
 DEFAULT_TIMEOUT = 600.0
-
-
-def _write_json(path: str, content: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(content, fh)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _read_json(path: str) -> Optional[dict[str, Any]]:
@@ -67,7 +57,7 @@ def _wait(index: int, mine: dict[str, Any], paths: list[tuple[int, str]], announ
             fresh = theirs is not None and os.path.getmtime(announce.format(other)) >= since
             if fresh and theirs["key"] != mine["key"]:
                 message = _mismatch(index, mine, other, theirs)
-                _write_json(failed, {"message": message})  # so the other workers stop too
+                write_json(failed, {"message": message})  # so the other workers stop too
                 raise RuntimeError(message)
             if time.monotonic() > deadline:
                 seen = (f"worker {other} announced key {theirs['key']} (ours {mine['key']}"
@@ -90,8 +80,7 @@ def extract_features(model: Any, images: Any, cache_dir: str, *, worker: Optiona
     index, count = worker if worker is not None else worker_info()
     if not (isinstance(index, int) and isinstance(count, int) and 0 <= index < count):
         raise ValueError(f"worker must be (index, count) with 0 <= index < count; got {(index, count)!r}")
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}")
+    timeout = positive_number(timeout, "timeout", "seconds")
     source = np.asarray(images)
     if source.ndim != 4:
         raise ValueError(f"distributed extraction takes an (N, H, W, 3) array; got shape {source.shape}")
@@ -103,7 +92,7 @@ def extract_features(model: Any, images: Any, cache_dir: str, *, worker: Optiona
     os.makedirs(cache_dir, exist_ok=True)
     mine = {"key": os.path.basename(path), "parts": parts}
     announce = os.path.join(os.fspath(cache_dir), f".workers-{count}-" + "{}.json")
-    _write_json(announce.format(index), mine)
+    write_json(announce.format(index), mine)
     since = os.path.getmtime(announce.format(index)) - 1.0
     part = lambda i: f"{path}.part{i}of{count}"  # noqa: E731
     if F.load_cache(part(index)) is None:
