@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.cnnzoo-installed
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: demo test lint bench exercises clean
+.PHONY: demo test fast lint bench exercises clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: lint
 	$(BIN)/python -m pytest -q tests cnnzoo --doctest-modules
 	$(BIN)/python -m pytest -q exercises --grade-against solutions --grade-instructor
 	$(BIN)/cnnzoo exercises build --check
+
+# The fast loop while you work: all but the tests that load Keras or are slow, on every core.
+fast: $(STAMP)
+	$(BIN)/python -m pytest -q -n auto tests -m "not keras and not slow"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/summary_speed.py

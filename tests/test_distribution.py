@@ -76,6 +76,7 @@ def dists(tmp_path_factory):
     return {"sdist": sdist, "wheel": wheel, "unpacked": unpacked, "files": files}
 
 
+@pytest.mark.slow
 def test_the_sdist_holds_every_source_file_and_no_build_debris(dists):
     with tarfile.open(dists["sdist"]) as tar:
         names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
@@ -88,6 +89,7 @@ def test_the_sdist_holds_every_source_file_and_no_build_debris(dists):
     assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))]
 
 
+@pytest.mark.slow
 def test_the_sdist_passes_its_own_tests(dists):
     """From the unpacked sdist alone (its conftest, its ARCHITECTURE.md, its data, its
     exercises and solutions), outside the checkout."""

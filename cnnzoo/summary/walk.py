@@ -18,7 +18,7 @@ __all__ = ["walk"]
 
 _CONTAINERS = {"Functional", "Sequential", "Model"}
 MAX_CALLS = 50_000  # layer calls evaluated for one model: keras.applications' largest needs ~2,000
-MAX_NESTING = 64  # models inside models
+MAX_MODEL_DEPTH = 64  # models inside models
 MAX_SCANS = 2_000_000  # steps spent ordering a graph's calls (legitimate graphs take a few passes)
 
 
@@ -86,9 +86,9 @@ class _Walker:
     def _read(self, layer: dict[str, Any], at: _Place) -> tuple[str, dict[str, Any], str]:
         """A layer entry's class, config and name, checked (and the walk's size limits)."""
         self.calls += 1
-        if self.calls > MAX_CALLS or at.depth > MAX_NESTING:
+        if self.calls > MAX_CALLS or at.depth > MAX_MODEL_DEPTH:
             raise ValueError(f"the model is too large to walk: more than {MAX_CALLS:,} layer calls or "
-                             f"{MAX_NESTING} nested models (a config written to exhaust the reader?)")
+                             f"{MAX_MODEL_DEPTH} nested models (a config written to exhaust the reader?)")
         if not isinstance(layer, dict) or not isinstance(layer.get("class_name"), str):
             raise ValueError(f"a layer of {at.prefix or 'the model'} is not a dict with a 'class_name' "
                              f"string; got {str(layer)[:80]}")

@@ -192,6 +192,7 @@ def test_a_rerun_says_how_many_were_skipped(graded, capsys):
     assert "0 graded, 5 skipped" in said.out and "0student" not in said.out + said.err
 
 
+@pytest.mark.slow
 def test_shards_graded_apart_merge_into_the_unsharded_result(graded):
     tmp, kw = graded["tmp"], graded["kw"]
     shards = [course.grade_class(graded["subs"], tmp / f"shard{k}", shard=f"{k}/2", **kw).parent for k in range(2)]

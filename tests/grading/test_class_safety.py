@@ -303,6 +303,7 @@ def internal():
 
 # ------------------------------------------------------------------------- time limit
 
+@pytest.mark.slow
 def test_an_all_hanging_submission_ends_within_its_time_limit(confinable):
     hanging = {}
     for module in ARITHMETIC:
@@ -406,6 +407,7 @@ def system_library():
 """
 
 
+@pytest.mark.slow
 def test_threads_are_bounded_and_stopped_between_calls(confinable):
     from cnnzoo.grading import boundary
 

@@ -260,6 +260,8 @@ def build_lenet5(input_shape=(32, 32, 1), num_classes=10):
 
 # ---------------------------------------------------------------------- attacks
 
+WAITS_OUT_ITS_DEADLINE = {"close the pipe and sleep", "colliding dict keys"}  # costs the whole timeout: the slow tier
+
 NO_ANSWER_ATTACKS = {
     "patch the grader": "import cnnzoo.grading.questions as q\nq.same = lambda *a, **k: True\n",
     "library answers": "from cnnzoo.arithmetic import conv_output_size\n"
@@ -336,7 +338,8 @@ NO_ANSWER_ATTACKS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(NO_ANSWER_ATTACKS))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in WAITS_OUT_ITS_DEADLINE else n
+                                  for n in sorted(NO_ANSWER_ATTACKS)])
 def test_attacks_without_answers_score_zero(name):
     score, total, results = grade("output_size", NO_ANSWER_ATTACKS[name], timeout=2.0)
     assert score == 0, (name, [r.hints for r in results])
@@ -624,6 +627,7 @@ def test_hanging_code_everywhere_grades_in_functions_times_limit():
         assert sum("timed out on an earlier case" in h for h in hints) == len(hints) - 1
 
 
+@pytest.mark.slow
 def test_c_level_loop_and_import_loop_are_killed():
     regex = "import re\ndef valid_output(n, f):\n    return re.match('(a*)*b', 'a' * 40)\n"
     assert grade("output_size", regex, timeout=1.0)[0] == 0

@@ -31,6 +31,7 @@ def _grade(source):
     return [(r.question, r.score) for r in results], "".join(r.output for r in results), results[0].sandbox
 
 
+@pytest.mark.slow
 def test_the_same_answers_get_the_same_scores(monkeypatch):
     kernel = {name: _grade(source) for name, source in CASES.items()}
     monkeypatch.setenv("CNNZOO_PORTABLE_RUNNER", "1")

@@ -154,6 +154,7 @@ def test_the_wheel_holds_the_package_and_no_course(released):
     assert {line.split(",")[0] for line in record.splitlines()} == names
 
 
+@pytest.mark.slow
 def test_the_bundle_installs_into_a_venv_and_keeps_its_secret(released, tmp_path):
     with zipfile.ZipFile(released["autograder"]) as zf:
         names = set(zf.namelist())

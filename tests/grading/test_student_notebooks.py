@@ -287,6 +287,7 @@ def report_points(x):
     return f"{x:g}"
 
 
+@pytest.mark.slow
 def test_check_reads_the_saved_notebook_and_says_when_it_is_older_than_what_ran(tmp_path, monkeypatch):
     folder = student_folder(tmp_path, "output_size")
     path = solved("output_size", folder)
