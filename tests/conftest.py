@@ -49,6 +49,23 @@ def suites():
 
 
 @pytest.fixture(scope="session")
+def numpy_modules(suites):
+    """The stock course's modules graded without Keras."""
+    return sorted(module for module, suite in suites.items() if "keras" not in suite.allow)
+
+
+@pytest.fixture(scope="session")
+def run_pytest():
+    """``run_pytest(*args, cwd=..., timeout=...)``: pytest in a child process, its output captured."""
+
+    def run_pytest(*args, cwd=ROOT, timeout=300):
+        return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+                              capture_output=True, text=True, cwd=cwd, timeout=timeout)
+
+    return run_pytest
+
+
+@pytest.fixture(scope="session")
 def solution():
     """``solution(module)``: the reference answer's source (``solutions/<module>.py``)."""
     return lambda module: (ROOT / "solutions" / f"{module}.py").read_text()

@@ -193,3 +193,19 @@ def test_the_child_knows_only_the_paths_and_names_it_is_given():
         strings = [lit for lit in _literals(_tree(name)) if isinstance(lit, str)]
         spelled = [s for s in strings if s in held or "mnist" in s.lower() or "mlxtend" in s.lower()]
         assert not spelled, (name, spelled)
+
+
+@pytest.mark.parametrize("split", [0, 1, 5, len(output.MARK) - 1, len(output.MARK)])
+def test_printed_output_is_matched_to_its_reply_by_the_mark_wherever_reads_split_it(split):
+    """The child writes MARK before each reply; the drain counts marks across any split."""
+    import io
+
+    stream = b"before\n" + output.MARK + b"after\n" + output.MARK
+    chunks = [stream[:7 + split], stream[7 + split:]]
+
+    class Reads(io.RawIOBase):
+        def read1(self, n):
+            return chunks.pop(0) if chunks else b""
+
+    out = output.Output(Reads())
+    assert out.take(2, wait=5) == "before\nafter\n" and out.marks >= 2
